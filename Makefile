@@ -1,0 +1,37 @@
+# drugref: `make run` serves the site, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Local development opts in to DEBUG; production never sets it.
+run: export DJANGO_DEBUG ?= true
+# Tests run with DEBUG off, as production does, with throwaway secrets.
+test: export DJANGO_SECRET_KEY ?= test-only-secret-key
+test: export DJANGO_ALLOWED_HOSTS ?= testserver,localhost,127.0.0.1
+
+.PHONY: run test install lint clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo --base-url http://$(HOST):$(PORT)
+	@echo "  Create an admin account with: $(BIN)/python manage.py createsuperuser"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,65 @@
+"""Turn an answer's Markdown into the HTML readers get, once, on save."""
+
+import re
+
+import markdown
+import nh3
+
+# What an answer may contain: prose, lists, links, tables. No scripts, styles,
+# images or forms, whatever an editor or an import file puts in the Markdown.
+ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "em",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# Characters that Markdown would read as markup inside a line of plain text.
+_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
+# Line starts that Markdown would read as a heading, quote, list or rule.
+_BLOCK_START = re.compile(r"^(\s*)([#>+-])")
+_ORDERED_ITEM = re.compile(r"^(\s*\d+)([.)])")
+
+
+def render_markdown(source: str) -> str:
+    """Return sanitised HTML for Markdown source."""
+    html = markdown.markdown(source, extensions=["extra", "sane_lists"], output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    ).strip()
+
+
+def escape_markdown(text: str) -> str:
+    """Escape plain text so Markdown renders it as the same words, not markup."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    text = _INLINE_SPECIALS.sub(r"\\\1", text)
+    text = _BLOCK_START.sub(r"\1\\\2", text)
+    return _ORDERED_ITEM.sub(r"\1\\\2", text)

@@ -1,0 +1,71 @@
+"""The plain records every format parser produces, and the problems it reports."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located well enough for a person to fix."""
+
+    path: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self):
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.field}: {self.message}"
+
+
+class InvalidInput(Exception):
+    """The input has problems; nothing was written."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class ReviewerRef:
+    name: str
+    credentials: str
+
+
+@dataclass(frozen=True)
+class DrugRef:
+    brand_name: str
+    generic_name: str = ""
+
+
+@dataclass(frozen=True)
+class ConditionRef:
+    name: str
+    abbreviation: str = ""
+
+
+@dataclass
+class ArticleRecord:
+    """One answer as read from a file, before it touches the database."""
+
+    path: str
+    line: int
+    question: str
+    slug: str
+    answer: str
+    summary: str = ""
+    reviewer: ReviewerRef | None = None
+    reviewed_on: date | None = None
+    state: str = "draft"
+    drugs: list[DrugRef] = field(default_factory=list)
+    conditions: list[ConditionRef] = field(default_factory=list)
+    # Where each field was read, so a problem names the right line.
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, name: str) -> int:
+        """Return the line a field came from, or the record's first line."""
+        return self.lines.get(name, self.line)
+
+    def problem(self, name: str, message: str) -> Problem:
+        """Return a problem with this record's field `name`."""
+        return Problem(self.path, self.line_of(name), name, message)

@@ -1,0 +1,187 @@
+"""Readers' pages: the Besponsa page word for word, working links, fixed queries."""
+
+import re
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from monographs.models import Article, ReadNext, RelatedQuestion, SupportGroup
+
+from .support import BESPONSA_URL, assert_in_order, seed_blocks, visible_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", verbosity=0)
+
+
+def test_besponsa_page_has_every_word_of_the_model_page_in_order(client, demo):
+    response = client.get(BESPONSA_URL)
+    assert response.status_code == 200
+    assert_in_order(visible_text(response.content.decode()), seed_blocks())
+
+
+def test_besponsa_page_structure(client, demo):
+    response = client.get(BESPONSA_URL)
+    html = response.content.decode()
+    assert html.count("<h1") == 1
+    assert '<html lang="en">' in html
+    assert '<main id="main-content"' in html
+    assert '<a class="skip-link" href="#main-content">Skip to main content</a>' in html
+    assert "<script" not in html
+    for landmark in ("<header", "<nav", "<article", "<footer"):
+        assert landmark in html
+    assert (
+        '<p class="byline">Medically reviewed by <a href="/reviewers/judith-stewart/">Judith Stewart, BPharm</a>. '
+        'Last updated on <time datetime="2024-03-12">March 12, 2024</time>.</p>'
+    ) in html
+
+
+def test_besponsa_sections_link_to_real_pages(client, demo):
+    html = client.get(BESPONSA_URL).content.decode()
+    sections = dict(re.findall(r'<h2 id="([a-z-]+)">[^<]*</h2>\s*<ul class="links">(.*?)</ul>', html, re.S))
+    assert set(sections) == {
+        "related-questions",
+        "read-next",
+        "related-medical-questions",
+        "drug-information",
+        "related-support-groups",
+    }
+    assert '<a href="/drugs/besponsa/">Besponsa</a>' in sections["drug-information"]
+    assert "/support-groups/acute-lymphoblastic-leukemia/" in sections["related-support-groups"]
+    assert "What is the boxed warning for Besponsa?" in sections["related-questions"]
+    assert "What is the CD22 antigen" in sections["read-next"]
+    assert "What is the B-cell type of Acute Lymphoblastic Leukemia (ALL)?" in sections["related-medical-questions"]
+
+
+def test_no_link_on_the_site_leads_nowhere(client, demo):
+    seen, queue = set(), ["/"]
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        assert response.status_code == 200, f"{url} answered {response.status_code}"
+        if response["Content-Type"].startswith("text/html"):
+            for href in re.findall(r'href="(/[^"]*)"', response.content.decode()):
+                if not href.startswith("/admin/"):
+                    queue.append(href.split("#")[0])
+    assert {BESPONSA_URL, "/drugs/besponsa/", "/conditions/acute-lymphoblastic-leukemia/"} <= seen
+    assert "/reviewers/judith-stewart/" in seen
+    assert any(url.startswith("/static/monographs/site.") for url in seen)
+
+
+@pytest.mark.parametrize("state", [Article.State.DRAFT, Article.State.IN_REVIEW, Article.State.WITHDRAWN])
+def test_an_answer_that_is_not_live_is_404_and_in_no_list_or_link(client, demo, make_article, state):
+    hidden = make_article(question="Hidden question?", slug="hidden", state=state)
+    besponsa = Article.objects.get(slug=BESPONSA_URL.split("/")[2])
+    RelatedQuestion.objects.create(source=besponsa, target=hidden, position=99)
+    ReadNext.objects.create(source=besponsa, target=hidden, position=99)
+    hidden.drugs.set(besponsa.drugs.all())
+    hidden.conditions.set(besponsa.conditions.all())
+    hidden.support_groups.set(SupportGroup.objects.all())
+    reviewer = hidden.reviewer or besponsa.reviewer
+
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+    pages = [
+        "/",
+        BESPONSA_URL,
+        "/drugs/besponsa/",
+        "/conditions/acute-lymphoblastic-leukemia/",
+        "/support-groups/besponsa/",
+        reviewer.get_absolute_url(),
+    ]
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert "Hidden question?" not in html, url
+        assert "/medical-answers/hidden/" not in html, url
+
+
+def _link_everything(article, others, drug, condition):
+    for position, other in enumerate(others):
+        RelatedQuestion.objects.create(source=article, target=other, position=position)
+        ReadNext.objects.create(source=article, target=other, position=position)
+        other.drugs.add(drug)
+        other.conditions.add(condition)
+    article.drugs.add(drug)
+    article.conditions.add(condition)
+    group = SupportGroup.objects.create(name=f"Group {len(others)}", slug=f"group-{len(others)}")
+    article.support_groups.add(group)
+
+
+@pytest.mark.parametrize("links", [1, 20])
+def test_answer_page_queries_do_not_grow_with_its_links(
+    client, make_article, drug, condition, django_assert_max_num_queries, links
+):
+    article = make_article(question="Main question?")
+    _link_everything(article, [make_article() for _ in range(links)], drug, condition)
+    with django_assert_max_num_queries(7):
+        response = client.get(article.get_absolute_url())
+    assert response.content.decode().count("/medical-answers/question-number-") >= links * 2
+
+
+def test_answer_page_query_count_is_the_same_for_1_and_20_links(
+    client, make_article, drug, condition, django_assert_num_queries
+):
+    counts = []
+    for links in (1, 20):
+        article = make_article()
+        _link_everything(article, [make_article() for _ in range(links)], drug, condition)
+        with django_assert_num_queries(7) as captured:
+            client.get(article.get_absolute_url())
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(
+    ("url", "max_queries"),
+    [
+        ("/", 2),
+        ("/drugs/besponsa/", 4),
+        ("/conditions/acute-lymphoblastic-leukemia/", 4),
+        ("/reviewers/judith-stewart/", 2),
+        ("/support-groups/besponsa/", 4),
+    ],
+)
+def test_other_pages_make_a_fixed_small_number_of_queries(
+    client, demo, django_assert_max_num_queries, url, max_queries
+):
+    with django_assert_max_num_queries(max_queries):
+        assert client.get(url).status_code == 200
+
+
+def test_empty_sections_are_left_out(client, make_article):
+    article = make_article()
+    html = client.get(article.get_absolute_url()).content.decode()
+    for heading in ("Related questions", "Read next", "Related medical questions", "Drug information"):
+        assert heading not in html
+
+
+def test_home_lists_live_answers_newest_review_first(client, make_article):
+    make_article(question="Older?", reviewed_on=date(2023, 1, 1))
+    make_article(question="Newer?", reviewed_on=date(2024, 1, 1))
+    text = visible_text(client.get("/").content.decode())
+    assert text.index("Newer?") < text.index("Older?")
+
+
+def test_user_text_is_escaped(client, make_article):
+    article = make_article(question="Is <b>this</b> & that safe?")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Is &lt;b&gt;this&lt;/b&gt; &amp; that safe?" in html
+
+
+def test_public_pages_may_be_cached_briefly(client, make_article):
+    response = client.get(make_article().get_absolute_url())
+    assert "public" in response["Cache-Control"]
+    assert "max-age=300" in response["Cache-Control"]
+
+
+def test_unknown_pages_get_a_friendly_404(client, db):
+    response = client.get("/medical-answers/no-such-answer/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert '<meta name="robots" content="noindex">' in response.content.decode()

@@ -126,3 +126,8 @@ LOGGING = {
 
 # How long browsers and a CDN may keep a public page, in seconds.
 PUBLIC_CACHE_SECONDS = env.int("DRUGREF_PUBLIC_CACHE_SECONDS", default=300)
+
+# Answers are due for medical review this many days after the last sign-off;
+# an answer may set a shorter interval. "Due soon" starts this many days before.
+DRUGREF_REVIEW_INTERVAL_DAYS = env.int("DRUGREF_REVIEW_INTERVAL_DAYS", default=365)
+DRUGREF_REVIEW_DUE_SOON_DAYS = env.int("DRUGREF_REVIEW_DUE_SOON_DAYS", default=30)

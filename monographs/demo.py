@@ -8,8 +8,9 @@ from pathlib import Path
 
 from django.db import transaction
 
+from . import editorial
 from .importers import import_paths
-from .models import Article, Condition, Drug, ReadNext, RelatedQuestion, SupportGroup
+from .models import Article, Condition, Drug, SupportGroup
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content" / "demo"
 BESPONSA_SLUG = "how-does-besponsa-work-to-treat-acute-lymphoblastic-leukemia-all"
@@ -91,29 +92,18 @@ def _ensure(obj, **values):
     return obj
 
 
-def _ensure_links(model, source, target_slugs, articles):
-    wanted = {articles[slug].pk: position for position, slug in enumerate(target_slugs)}
-    model.objects.filter(source=source).exclude(target_id__in=wanted).delete()
-    existing = {link.target_id: link for link in model.objects.filter(source=source)}
-    for target_id, position in wanted.items():
-        if target_id in existing:
-            _ensure(existing[target_id], position=position)
-        else:
-            model.objects.create(source=source, target_id=target_id, position=position)
-
-
 @transaction.atomic
 def load_demo() -> Article:
     """Load the demo content, changing nothing that is already as it should be."""
     import_paths([CONTENT_DIR])
-    articles = Article.objects.in_bulk(LINKS, field_name="slug")
+    articles = {article.slug: article for article in Article.objects.canonical().filter(slug__in=LINKS)}
 
     drug = _ensure(Drug.objects.get(brand_name=DRUG["brand_name"]), **DRUG)
     condition = _ensure(Condition.objects.get(name=CONDITION["name"]), **CONDITION)
     if not drug.conditions.filter(pk=condition.pk).exists():
         drug.conditions.add(condition)
 
-    besponsa = articles[BESPONSA_SLUG]
+    groups = []
     for spec in SUPPORT_GROUPS:
         spec = dict(spec)
         for_drug = spec.pop("for_drug")
@@ -123,10 +113,24 @@ def load_demo() -> Article:
         target = drug if for_drug else condition
         if not related.filter(pk=target.pk).exists():
             related.add(target)
-        if not besponsa.support_groups.filter(pk=group.pk).exists():
-            besponsa.support_groups.add(group)
+        groups.append(group.pk)
 
     for slug, (related_questions, read_next) in LINKS.items():
-        _ensure_links(RelatedQuestion, articles[slug], related_questions, articles)
-        _ensure_links(ReadNext, articles[slug], read_next, articles)
-    return besponsa
+        article = articles[slug]
+        links = {
+            "related_questions": [articles[s].pk for s in related_questions],
+            "read_next": [articles[s].pk for s in read_next],
+        }
+        if slug == BESPONSA_SLUG:
+            links["support_groups"] = sorted(groups)
+        _curate(article, links)
+    return articles[BESPONSA_SLUG]
+
+
+def _curate(article, links):
+    """Publish curated links as a revision signed off like the answer they belong to."""
+    content = editorial.snapshot(article)
+    if content | links == content:
+        return
+    revision = editorial.record_revision(article, content=content | links, note="Demo links")
+    editorial.publish(article, revision, reviewer=article.reviewer, reviewed_on=article.reviewed_on)

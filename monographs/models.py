@@ -1,9 +1,12 @@
 """drugref's domain: drugs, conditions, reviewers, support groups and answers."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from .rendering import render_markdown
 from .slugs import SLUG_MAX_LENGTH
@@ -95,10 +98,43 @@ class SupportGroup(models.Model):
         return reverse("monographs:support_group", kwargs={"slug": self.slug})
 
 
+def effective_review_interval(days: int | None) -> int:
+    """Return the days between reviews: an answer's own interval, never longer than the site's."""
+    default = settings.DRUGREF_REVIEW_INTERVAL_DAYS
+    return min(days or default, default)
+
+
+def _review_due_before(day) -> Q:
+    """Match answers whose next review falls before `day`, in SQL on any database."""
+    q = Q(review_interval_days__isnull=True, reviewed_on__lt=day - timedelta(days=effective_review_interval(None)))
+    for days in Article.ReviewInterval.values:
+        q |= Q(review_interval_days=days, reviewed_on__lt=day - timedelta(days=effective_review_interval(days)))
+    return q
+
+
 class ArticleQuerySet(models.QuerySet):
     def live(self):
         """Return the answers readers may see: every public path starts here."""
         return self.filter(state=Article.State.PUBLISHED)
+
+    def canonical(self):
+        """Return the answers themselves, leaving out pending drafts of live answers."""
+        return self.filter(draft_of__isnull=True)
+
+    def overdue(self, today=None):
+        """Return live answers whose next medical review date has passed."""
+        return self.live().filter(_review_due_before(today or timezone.localdate()))
+
+    def awaiting_sign_off(self):
+        """Return answers submitted for review, directly or through their pending draft."""
+        in_review = Article.State.IN_REVIEW
+        return self.canonical().filter(Q(state=in_review) | Q(pending_draft__state=in_review))
+
+    def due_soon(self, today=None):
+        """Return live answers due for review within the next DRUGREF_REVIEW_DUE_SOON_DAYS days."""
+        today = today or timezone.localdate()
+        soon = today + timedelta(days=settings.DRUGREF_REVIEW_DUE_SOON_DAYS)
+        return self.live().filter(_review_due_before(soon) & ~_review_due_before(today))
 
     def for_page(self):
         """Fetch what an answer page shows in a fixed number of queries."""
@@ -107,6 +143,11 @@ class ArticleQuerySet(models.QuerySet):
             "drugs",
             "conditions",
             "support_groups",
+            models.Prefetch(
+                "sign_offs",
+                queryset=SignOff.objects.exclude(change_note="").only("article_id", "reviewed_on", "change_note"),
+                to_attr="change_notes",
+            ),
             *(
                 models.Prefetch(
                     f"{link_model._meta.model_name}_links",
@@ -124,7 +165,7 @@ class ArticleQuerySet(models.QuerySet):
         condition_ids = [condition.pk for condition in article.conditions.all()]
         by_drug = Article.drugs.through.objects.filter(drug_id__in=drug_ids).values("article_id")
         by_condition = Article.conditions.through.objects.filter(condition_id__in=condition_ids).values("article_id")
-        return self.filter(Q(pk__in=by_drug) | Q(pk__in=by_condition)).exclude(pk=article.pk)
+        return self.filter(Q(pk__in=by_drug) | Q(pk__in=by_condition)).exclude(pk=article.canonical_pk)
 
     def for_list(self):
         """Return only what a list of answer links needs."""
@@ -138,11 +179,16 @@ class Article(models.Model):
         PUBLISHED = "published", "Published"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
+    class ReviewInterval(models.IntegerChoices):
+        MONTH = 30, "Every month"
+        QUARTER = 91, "Every 3 months"
+        HALF_YEAR = 182, "Every 6 months"
+
     question = models.CharField(max_length=255, help_text="The question as readers ask it; it is the page's heading.")
     slug = models.SlugField(
         max_length=SLUG_MAX_LENGTH,
-        unique=True,
-        help_text="The answer's address: /medical-answers/<slug>/. Changing it breaks links to it.",
+        help_text="The answer's address: /medical-answers/SLUG/. When a published answer's slug "
+        "changes, its old address redirects to the new one.",
     )
     answer = models.TextField(
         help_text="The official answer, in Markdown: blank lines separate paragraphs; "
@@ -166,25 +212,48 @@ class Article(models.Model):
         related_name="articles",
         help_text="Listed under “Related support groups”.",
     )
+    review_interval_days = models.PositiveSmallIntegerField(
+        "review interval",
+        choices=ReviewInterval,
+        null=True,
+        blank=True,
+        help_text="How often this answer must be medically reviewed again. Empty: the site's default "
+        "(a year). An answer can be due sooner than the default, never later.",
+    )
     reviewer = models.ForeignKey(
         Reviewer,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="articles",
-        help_text="The pharmacist who medically reviewed this answer, named in the byline.",
+        help_text="Set by the last sign-off: the pharmacist named in the byline. Not typed by hand.",
     )
     reviewed_on = models.DateField(
         "last reviewed",
         null=True,
         blank=True,
-        help_text="The date of the last medical review, printed as “Last updated on”.",
+        help_text="Set by the last sign-off: printed as “Last updated on”. Not typed by hand.",
     )
     state = models.CharField(
         max_length=20,
         choices=State,
         default=State.DRAFT,
-        help_text="Only published answers are public, and only a reviewed answer can be published.",
+        help_text="Only published answers are public. An answer is published when a medical reviewer "
+        "signs it off; editors submit it for review.",
+    )
+    draft_of = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="pending_draft",
+        help_text="For a pending draft: the answer it will replace once signed off.",
+    )
+    version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="The number of the latest revision; checked on save so no edit overwrites another.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -203,6 +272,17 @@ class Article(models.Model):
                 name="article_published_is_reviewed",
                 violation_error_message="A published answer needs a reviewer and a review date.",
             ),
+            # A pending draft shares its answer's slug until it is signed off.
+            models.UniqueConstraint(fields=["slug"], condition=Q(draft_of__isnull=True), name="article_unique_slug"),
+            models.CheckConstraint(
+                condition=Q(draft_of__isnull=True) | Q(state__in=["draft", "in_review"]),
+                name="article_pending_draft_is_unpublished",
+            ),
+        ]
+        permissions = [
+            ("sign_off_article", "Can sign off and publish answers"),
+            ("withdraw_article", "Can withdraw published answers"),
+            ("preview_article", "Can preview unpublished answers"),
         ]
 
     def __str__(self):
@@ -216,6 +296,34 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("monographs:article", kwargs={"slug": self.slug})
+
+    @property
+    def canonical_pk(self):
+        """Return the pk of the answer itself: a pending draft stands in for its answer."""
+        return self.draft_of_id or self.pk
+
+    @property
+    def is_live(self):
+        return self.state == self.State.PUBLISHED
+
+    @property
+    def review_due_on(self):
+        """Return the date the next medical review is due, if the answer was ever reviewed."""
+        if self.reviewed_on is None:
+            return None
+        return self.reviewed_on + timedelta(days=effective_review_interval(self.review_interval_days))
+
+    def review_status(self, today=None) -> str:
+        """Return "overdue", "due soon" or "" for a live answer."""
+        due = self.review_due_on
+        if not self.is_live or due is None:
+            return ""
+        today = today or timezone.localdate()
+        if due < today:
+            return "overdue"
+        if due < today + timedelta(days=settings.DRUGREF_REVIEW_DUE_SOON_DAYS):
+            return "due soon"
+        return ""
 
     @property
     def related_questions(self):
@@ -256,3 +364,78 @@ class ReadNext(ArticleLink):
     class Meta(ArticleLink.Meta):
         verbose_name = "read next link"
         verbose_name_plural = "read next links"
+
+
+class Revision(models.Model):
+    """A saved state of an answer's content: who saved it, when, and why."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "Edited in the admin"
+        IMPORT = "import", "Imported"
+        RESTORE = "restore", "Restored"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(help_text="1 for the first revision of the answer, then 2, 3, …")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=20, choices=Source, default=Source.ADMIN)
+    note = models.CharField(max_length=200, blank=True, help_text="What changed and why, for other editors.")
+    content = models.JSONField(help_text="The answer's content as saved: text, subjects and links.")
+
+    class Meta:
+        ordering = ["-number"]
+        get_latest_by = "number"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="revision_unique_number"),
+        ]
+
+    def __str__(self):
+        return f"Revision {self.number} of “{self.article}”"
+
+
+class SignOff(models.Model):
+    """A medical reviewer's approval of exactly one revision."""
+
+    revision = models.OneToOneField(Revision, on_delete=models.RESTRICT, related_name="sign_off")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sign_offs")
+    reviewer = models.ForeignKey(Reviewer, on_delete=models.PROTECT, related_name="sign_offs")
+    reviewed_on = models.DateField(help_text="Printed as “Last updated on”.")
+    signed_at = models.DateTimeField(default=timezone.now)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The account that signed off; empty for imported sign-offs.",
+    )
+    change_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Optional public note on what changed, listed under the answer, e.g. “Added the "
+        "paediatric indication”.",
+    )
+
+    class Meta:
+        ordering = ["-signed_at", "-pk"]
+        get_latest_by = "signed_at"
+        verbose_name = "sign-off"
+
+    def __str__(self):
+        return f"{self.reviewer} signed off revision {self.revision.number} on {self.reviewed_on}"
+
+
+class ArticleRedirect(models.Model):
+    """An old address of a published answer, kept so that links to it still work."""
+
+    old_slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["old_slug"]
+
+    def __str__(self):
+        return f"/{self.old_slug}/ → {self.article.slug}"

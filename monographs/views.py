@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 
-from .models import Article, Condition, Drug, Reviewer, SupportGroup
+from .models import Article, ArticleRedirect, Condition, Drug, Reviewer, SupportGroup
 
 # Readers' pages may be kept by browsers and a CDN for a short while.
 public_page = cache_control(public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
@@ -22,7 +23,19 @@ def home(request):
 
 @public_page
 def article_detail(request, slug):
-    article = get_object_or_404(Article.objects.live().for_page(), slug=slug)
+    try:
+        article = Article.objects.live().for_page().get(slug=slug)
+    except Article.DoesNotExist:
+        # An old address of a live answer moves permanently to its new one.
+        moved = ArticleRedirect.objects.filter(old_slug=slug, article__in=Article.objects.live()).first()
+        if moved is None:
+            raise Http404("No such answer") from None
+        return redirect(moved.article, permanent=True)
+    return render_answer(request, article)
+
+
+def render_answer(request, article, *, preview=False):
+    """Render an answer page; `article` comes from for_page(), live or (for a preview) not."""
     related_questions = article.related_questions
     read_next = article.read_next
     # Derived links leave out what the curated sections already list.
@@ -38,6 +51,7 @@ def article_detail(request, slug):
             "related_questions": related_questions,
             "read_next": read_next,
             "related_medical_questions": related_medical_questions,
+            "preview": preview,
         },
     )
 

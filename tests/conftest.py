@@ -1,3 +1,5 @@
+import os
+import shutil
 from datetime import date
 
 import pytest
@@ -49,3 +51,98 @@ def drug(db):
 @pytest.fixture
 def condition(db):
     return Condition.objects.create(name="Acute Lymphoblastic Leukemia", abbreviation="ALL", slug="all")
+
+
+@pytest.fixture
+def editor(db):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("eddie", password="pw", first_name="Eddie", last_name="Editor", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def medical_reviewer(db):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("rita", password="pw", first_name="Rita", last_name="Reviewer", is_staff=True)
+    user.groups.add(Group.objects.get(name="Medical reviewers"))
+    Reviewer.objects.create(name="Rita Reviewer", credentials="PharmD", slug="rita-reviewer", user=user)
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def reviewer_client(db, medical_reviewer):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(medical_reviewer)
+    return client
+
+
+@pytest.fixture
+def reader(db):
+    """A reader's browser: not logged in, whoever else is."""
+    from django.test import Client
+
+    return Client()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture
+def browser():
+    """Start headless Chromium; CI sets BROWSER_TESTS=required so a missing one fails."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        message = "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+        if os.environ.get("BROWSER_TESTS") == "required":
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=360,800",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def demo_site(transactional_db, live_server):
+    """A live server with the demo content; returns its base URL."""
+    call_command("load_demo", verbosity=0)
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """pytest-django's live server, but with /static/ served by WhiteNoise, as in production."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost", start=False)
+    server.thread.static_handler = lambda handler: handler
+    server.start()
+    yield server
+    server.stop()

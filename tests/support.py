@@ -89,3 +89,52 @@ def assert_in_order(text: str, parts: list[str]):
         found = text.find(part, position)
         assert found != -1, f"not found (in order) on the page: {part!r}"
         position = found + len(part)
+
+
+class _FormReader(HTMLParser):
+    """Collect the values a browser would submit from one form."""
+
+    def __init__(self, form_id):
+        super().__init__(convert_charrefs=True)
+        self.form_id, self.inside, self.values = form_id, False, {}
+        self._textarea = self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "checkbox", "radio"):
+            self.values.setdefault(name, []).append(attrs.get("value", ""))
+        elif tag == "input" and name and "checked" in attrs:
+            self.values.setdefault(name, []).append(attrs.get("value", "on"))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.values[name] = [""]
+        elif tag == "select" and name:
+            self._select = name
+            self.values.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.values[self._select].append(attrs.get("value", ""))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea][0] += data
+
+
+def form_values(html: str, form_id: str) -> dict[str, list[str]]:
+    """Return what submitting form `form_id` of a page would send, before any edit."""
+    reader = _FormReader(form_id)
+    reader.feed(html)
+    # A browser drops the newline that follows <textarea>.
+    return {k: [v.removeprefix("\n") for v in vs] for k, vs in reader.values.items()}

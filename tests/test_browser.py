@@ -1,53 +1,10 @@
 """The Besponsa page in a real headless Chromium, as a reader gets it."""
 
-import os
-import shutil
-
 import pytest
-from django.core.management import call_command
 
 from .support import BESPONSA_URL, assert_in_order, collapse, seed_blocks
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Start headless Chromium; CI sets BROWSER_TESTS=required so a missing one fails."""
-    if not (CHROMIUM and CHROMEDRIVER):
-        message = "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
-        if os.environ.get("BROWSER_TESTS") == "required":
-            pytest.fail(message)
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=360,800",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def demo_site(transactional_db, live_server):
-    call_command("load_demo", verbosity=0)
-    return live_server.url
 
 
 def test_besponsa_page_shows_every_word_of_the_model_page_in_order(browser, demo_site):
@@ -70,6 +27,7 @@ def test_skip_link_moves_focus_to_the_main_content(browser, demo_site):
 
 
 def test_page_fits_a_360_pixel_phone_without_sideways_scrolling(browser, demo_site):
+    browser.set_window_size(360, 800)
     browser.get(demo_site + BESPONSA_URL)
     scroll_width = browser.execute_script("return document.documentElement.scrollWidth")
     client_width = browser.execute_script("return document.documentElement.clientWidth")

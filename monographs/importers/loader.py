@@ -2,13 +2,10 @@
 
 from dataclasses import dataclass, field
 
-from ..models import Article, Condition, Drug, Reviewer
+from .. import editorial
+from ..models import Article, Condition, Drug, Reviewer, Revision
 from ..slugs import slug_for
 from .records import ArticleRecord
-
-# The article fields a record sets, compared before anything is written so
-# that loading an unchanged record writes nothing, not even a timestamp.
-ARTICLE_FIELDS = ("question", "answer", "summary", "reviewer_id", "reviewed_on", "state")
 
 
 @dataclass
@@ -29,43 +26,47 @@ def unique_slug(model, text: str) -> str:
 
 
 def load(records: list[ArticleRecord]) -> LoadResult:
-    """Create or update an article for each record; call inside a transaction."""
+    """Create or update an answer for each record; call inside a transaction.
+
+    A record's content becomes a revision of the answer; a published record
+    carries its reviewer and date, so that revision is signed off by them.
+    Fields a format does not carry (curated links, say) are left as they are.
+    An unchanged record writes nothing at all.
+    """
     result = LoadResult()
     for record in records:
-        values = {
+        article = Article.objects.canonical().filter(slug=record.slug).first()
+        current = editorial.snapshot(article) if article else editorial.empty_content()
+        content = current | {
             "question": record.question,
+            "slug": record.slug,
             "answer": record.answer,
             "summary": record.summary,
-            "reviewer_id": _reviewer(record).pk if record.reviewer else None,
-            "reviewed_on": record.reviewed_on,
-            "state": record.state,
+            "drugs": sorted(_drug(ref).pk for ref in record.drugs),
+            "conditions": sorted(_condition(ref).pk for ref in record.conditions),
         }
-        drug_ids = {_drug(ref).pk for ref in record.drugs}
-        condition_ids = {_condition(ref).pk for ref in record.conditions}
+        reviewer = _reviewer(record) if record.reviewer else None
+        byline = {"reviewer": reviewer, "reviewed_on": record.reviewed_on, "state": record.state}
 
-        article = Article.objects.filter(slug=record.slug).first()
         if article is None:
-            article = Article.objects.create(slug=record.slug, **values)
-            article.drugs.set(drug_ids)
-            article.conditions.set(condition_ids)
+            article = Article(slug=record.slug)
             result.created.append(record.slug)
-            continue
-
-        changed = [name for name in ARTICLE_FIELDS if getattr(article, name) != values[name]]
-        if changed:
-            for name in changed:
-                setattr(article, name, values[name])
-            article.save(update_fields=[*changed, "updated_at"])
-        if set(article.drugs.values_list("pk", flat=True)) != drug_ids:
-            article.drugs.set(drug_ids)
-            changed.append("drugs")
-        if set(article.conditions.values_list("pk", flat=True)) != condition_ids:
-            article.conditions.set(condition_ids)
-            changed.append("conditions")
-        if changed:
-            result.updated[record.slug] = [name.removesuffix("_id") for name in changed]
         else:
-            result.unchanged.append(record.slug)
+            changed = editorial.changed_fields(current, content)
+            changed += [name for name, value in byline.items() if getattr(article, name) != value]
+            if not changed:
+                result.unchanged.append(record.slug)
+                continue
+            result.updated[record.slug] = changed
+
+        if record.state == Article.State.PUBLISHED:
+            if article.pk is None:
+                editorial.apply_content(article, content, state=Article.State.DRAFT)
+            revision = editorial.record_revision(article, content=content, source=Revision.Source.IMPORT)
+            editorial.publish(article, revision, reviewer=reviewer, reviewed_on=record.reviewed_on)
+        else:
+            editorial.apply_content(article, content, **byline)
+            editorial.record_revision(article, content=content, source=Revision.Source.IMPORT)
     return result
 
 

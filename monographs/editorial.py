@@ -1,0 +1,261 @@
+"""The editorial life of an answer: revisions, pending drafts, sign-off, withdrawal.
+
+An answer (the "canonical" Article row) always holds what readers see once it
+is live. Edits to a live answer go to its pending draft, a second Article row
+with `draft_of` set, which readers never see. Every save records a Revision of
+the canonical answer; a medical reviewer's SignOff approves exactly one
+revision, and only then is its content copied to the live answer.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import Article, ArticleRedirect, ReadNext, RelatedQuestion, Reviewer, Revision, SignOff
+
+# What a revision records, and what a sign-off publishes.
+CONTENT_FIELDS = ("question", "slug", "answer", "summary", "review_interval_days")
+SUBJECT_FIELDS = ("drugs", "conditions", "support_groups")
+LINK_MODELS = {"related_questions": RelatedQuestion, "read_next": ReadNext}
+
+SIGN_OFF_PERMISSION = "monographs.sign_off_article"
+WITHDRAW_PERMISSION = "monographs.withdraw_article"
+CHANGE_PERMISSION = "monographs.change_article"
+
+
+class EditorialError(Exception):
+    """A step that is not allowed now, with a message for the person who tried it."""
+
+
+class EditConflict(EditorialError):
+    """Someone saved the answer after the editor opened it."""
+
+    def __init__(self, article, seen_version):
+        self.article = article
+        self.seen_version = seen_version
+        self.revisions = list(
+            article.revisions.filter(number__gt=seen_version).select_related("created_by").order_by("number")
+        )
+        self.changed_fields = changed_fields(_content_at(article, seen_version), self.revisions[-1].content)
+        who = ", ".join(sorted({_person(r.created_by) for r in self.revisions}))
+        when = timezone.localtime(self.revisions[-1].created_at).strftime("%H:%M on %B %-d")
+        what = ", ".join(self.changed_fields) or "nothing visible"
+        super().__init__(
+            f"{who} saved this answer at {when}, after you opened it (changed: {what}). "
+            "Your text is still in the form below: check it against theirs, then save again to replace it."
+        )
+
+
+def _person(user):
+    return (user.get_full_name() or user.get_username()) if user else "An import"
+
+
+def _content_at(article, number):
+    revision = article.revisions.filter(number=number).first()
+    return revision.content if revision else {}
+
+
+def changed_fields(before: dict, after: dict) -> list[str]:
+    """Return the names of the content fields that differ between two snapshots."""
+    names = (*CONTENT_FIELDS, *SUBJECT_FIELDS, *LINK_MODELS)
+    return [name.replace("_", " ") for name in names if before.get(name) != after.get(name)]
+
+
+def empty_content() -> dict:
+    """Return the content of an answer with nothing in it yet."""
+    content = {name: Article._meta.get_field(name).get_default() for name in CONTENT_FIELDS}
+    return content | {name: [] for name in (*SUBJECT_FIELDS, *LINK_MODELS)}
+
+
+def snapshot(article: Article) -> dict:
+    """Return an answer's content as plain data: text fields, subject ids, ordered link targets."""
+    content = {name: getattr(article, name) for name in CONTENT_FIELDS}
+    for name in SUBJECT_FIELDS:
+        content[name] = sorted(getattr(article, name).values_list("pk", flat=True))
+    for name, model in LINK_MODELS.items():
+        links = model.objects.filter(source=article).order_by("position", "pk")
+        content[name] = list(links.values_list("target_id", flat=True))
+    return content
+
+
+def apply_content(article: Article, content: dict, **fields) -> Article:
+    """Save `content` (and any other `fields`) to `article`, with its subjects and links."""
+    for name in CONTENT_FIELDS:
+        setattr(article, name, content.get(name, getattr(article, name)))
+    for name, value in fields.items():
+        setattr(article, name, value)
+    article.save()
+    for name in SUBJECT_FIELDS:
+        if name in content:
+            related = getattr(article, name)
+            related.set(related.model.objects.filter(pk__in=content[name]))
+    for name, model in LINK_MODELS.items():
+        if name not in content:
+            continue
+        model.objects.filter(source=article).delete()
+        existing = set(
+            Article.objects.canonical()
+            .filter(pk__in=content[name])
+            .exclude(pk=article.canonical_pk)
+            .values_list("pk", flat=True)
+        )
+        targets = [pk for pk in dict.fromkeys(content[name]) if pk in existing]
+        model.objects.bulk_create(
+            model(source=article, target_id=pk, position=position) for position, pk in enumerate(targets)
+        )
+    return article
+
+
+def working_copy(article: Article) -> Article:
+    """Return where edits to an answer go: its pending draft if it has one, else itself."""
+    try:
+        return article.pending_draft
+    except Article.DoesNotExist:
+        return article
+
+
+def claim_version(article: Article, seen_version: int) -> int:
+    """Take the next revision number, or raise EditConflict if anyone saved since `seen_version`."""
+    if not Article.objects.filter(pk=article.pk, version=seen_version).update(version=F("version") + 1):
+        raise EditConflict(article, seen_version)
+    article.version = seen_version + 1
+    return article.version
+
+
+def _next_version(article: Article) -> int:
+    Article.objects.filter(pk=article.pk).update(version=F("version") + 1)
+    article.version = Article.objects.values_list("version", flat=True).get(pk=article.pk)
+    return article.version
+
+
+def record_revision(article, *, content=None, number=None, user=None, note="", source=Revision.Source.ADMIN):
+    """Record the next revision of a canonical answer: its working copy's content unless given."""
+    content = snapshot(working_copy(article)) if content is None else content
+    return Revision.objects.create(
+        article=article,
+        number=number or _next_version(article),
+        created_by=user,
+        note=note,
+        source=source,
+        content=content,
+    )
+
+
+@transaction.atomic
+def start_draft(article: Article) -> Article:
+    """Return the pending draft of a live answer, creating it from the live content."""
+    draft = working_copy(article)
+    if draft is article:
+        draft = apply_content(Article(draft_of=article), snapshot(article), state=Article.State.DRAFT)
+    return draft
+
+
+def publish(article, revision, *, reviewer, reviewed_on, signed_by=None, change_note="") -> SignOff:
+    """Make `revision` the live content of `article`, signed off by `reviewer` on `reviewed_on`."""
+    new_slug = revision.content.get("slug", article.slug)
+    if Article.objects.canonical().filter(slug=new_slug).exclude(pk=article.pk).exists():
+        raise EditorialError(f"Another answer already uses the address “{new_slug}”; change the slug first.")
+    old_slug = article.slug if article.is_live else None
+    apply_content(article, revision.content, reviewer=reviewer, reviewed_on=reviewed_on, state=Article.State.PUBLISHED)
+    # Old addresses of a live answer keep working; an address in use again is no longer a redirect.
+    ArticleRedirect.objects.filter(old_slug=article.slug).delete()
+    if old_slug and old_slug != article.slug:
+        ArticleRedirect.objects.update_or_create(old_slug=old_slug, defaults={"article": article})
+    return SignOff.objects.create(
+        revision=revision,
+        article=article,
+        reviewer=reviewer,
+        reviewed_on=reviewed_on,
+        signed_by=signed_by,
+        change_note=change_note,
+    )
+
+
+def reviewer_for(user) -> Reviewer:
+    """Return the reviewer profile a user signs off as, or raise EditorialError."""
+    reviewer = Reviewer.objects.filter(user=user).first() if user.is_authenticated else None
+    if reviewer is None:
+        raise EditorialError(
+            "Your account is not linked to a reviewer profile, so a sign-off could not name you. "
+            "Ask an administrator to link it under Reviewers."
+        )
+    return reviewer
+
+
+def needs_sign_off(article: Article) -> bool:
+    """Return whether the answer's latest revision awaits a medical sign-off."""
+    latest = article.revisions.order_by("-number").first()
+    return latest is not None and not SignOff.objects.filter(revision=latest).exists()
+
+
+@transaction.atomic
+def sign_off(article, *, user, revision_number, change_note="") -> SignOff:
+    """Publish exactly revision `revision_number` of a canonical answer, signed by `user` today."""
+    if not user.has_perm(SIGN_OFF_PERMISSION):
+        raise PermissionDenied("Only medical reviewers can sign off answers.")
+    reviewer = reviewer_for(user)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    latest = article.revisions.order_by("-number").first()
+    if latest is None or latest.number != revision_number:
+        raise EditorialError(
+            f"The answer changed after you opened it: revision {latest.number if latest else 0} is now the "
+            f"latest, not {revision_number}. Read it again before you sign it off."
+        )
+    if SignOff.objects.filter(revision=latest).exists():
+        raise EditorialError(f"Revision {latest.number} is already signed off.")
+    draft = working_copy(article)
+    signed = publish(
+        article,
+        latest,
+        reviewer=reviewer,
+        reviewed_on=timezone.localdate(),
+        signed_by=user,
+        change_note=change_note.strip(),
+    )
+    if draft is not article:
+        draft.delete()
+    return signed
+
+
+def submit_for_review(article: Article, user) -> Article:
+    """Move an answer's draft to "in review"; return the draft."""
+    if not user.has_perm(CHANGE_PERMISSION):
+        raise PermissionDenied("You may not edit answers.")
+    draft = working_copy(article)
+    if draft.state != Article.State.DRAFT:
+        raise EditorialError(f"“{article}” has no draft to submit (it is {draft.get_state_display().lower()}).")
+    draft.state = Article.State.IN_REVIEW
+    draft.save(update_fields=["state", "updated_at"])
+    return draft
+
+
+def linking_answers(article: Article):
+    """Return the live answers whose curated links point to `article`."""
+    linked = Q()
+    for model in LINK_MODELS.values():
+        linked |= Q(pk__in=model.objects.filter(target=article).values("source_id"))
+    return Article.objects.live().filter(linked).for_list()
+
+
+def withdraw(article: Article, user) -> Article:
+    """Take a live answer off the site."""
+    if not user.has_perm(WITHDRAW_PERMISSION):
+        raise PermissionDenied("Only medical reviewers can withdraw answers.")
+    if not article.is_live:
+        raise EditorialError(f"“{article}” is not published, so there is nothing to withdraw.")
+    article.state = Article.State.WITHDRAWN
+    article.save(update_fields=["state", "updated_at"])
+    return article
+
+
+@transaction.atomic
+def restore(article: Article, revision: Revision, user) -> Revision:
+    """Make an old revision the answer's new draft; it still needs a sign-off to go live."""
+    if not user.has_perm(CHANGE_PERMISSION):
+        raise PermissionDenied("You may not edit answers.")
+    draft = start_draft(article) if article.is_live else working_copy(article)
+    apply_content(draft, revision.content, state=Article.State.DRAFT)
+    return record_revision(
+        article, user=user, note=f"Restored revision {revision.number}", source=Revision.Source.RESTORE
+    )

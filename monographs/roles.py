@@ -1,0 +1,32 @@
+"""The editorial roles: which group may do what with answers.
+
+Editors write and link answers and submit them for review; medical reviewers
+do the same, and also sign off, publish and withdraw. Superusers may do all.
+"""
+
+EDITORS = "Editors"
+MEDICAL_REVIEWERS = "Medical reviewers"
+
+_EDITOR_PERMISSIONS = [
+    "add_article", "change_article", "view_article", "preview_article",
+    "add_relatedquestion", "change_relatedquestion", "delete_relatedquestion", "view_relatedquestion",
+    "add_readnext", "change_readnext", "delete_readnext", "view_readnext",
+    "add_drug", "change_drug", "view_drug",
+    "add_condition", "change_condition", "view_condition",
+    "add_supportgroup", "change_supportgroup", "view_supportgroup",
+    "view_reviewer", "view_revision", "view_signoff",
+]  # fmt: skip
+
+GROUP_PERMISSIONS = {
+    EDITORS: _EDITOR_PERMISSIONS,
+    MEDICAL_REVIEWERS: [*_EDITOR_PERMISSIONS, "sign_off_article", "withdraw_article"],
+}
+
+
+def sync_groups(group_model, permission_model):
+    """Create the editorial groups and give each exactly its permissions."""
+    for name, codenames in GROUP_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        group.permissions.set(
+            permission_model.objects.filter(content_type__app_label="monographs", codename__in=codenames)
+        )

@@ -1,0 +1,18 @@
+from django import template
+
+from ..models import Article
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def review_counts(context):
+    """Return counts of answers needing medical attention, for staff who can see answers."""
+    user = context["request"].user
+    if not user.has_perm("monographs.view_article"):
+        return None
+    return {
+        "overdue": Article.objects.overdue().count(),
+        "due_soon": Article.objects.due_soon().count(),
+        "awaiting_sign_off": Article.objects.awaiting_sign_off().count(),
+    }

@@ -145,6 +145,8 @@ def record_revision(article, *, content=None, number=None, user=None, note="", s
 @transaction.atomic
 def start_draft(article: Article) -> Article:
     """Return the pending draft of a live answer, creating it from the live content."""
+    # Two editors starting a draft at once get the same one.
+    article = Article.objects.select_for_update().get(pk=article.pk)
     draft = working_copy(article)
     if draft is article:
         draft = apply_content(Article(draft_of=article), snapshot(article), state=Article.State.DRAFT)

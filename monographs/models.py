@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from .rendering import render_markdown
 from .slugs import SLUG_MAX_LENGTH
@@ -28,6 +29,16 @@ class Condition(models.Model):
 
     def get_absolute_url(self):
         return reverse("monographs:condition", kwargs={"slug": self.slug})
+
+    def meta(self) -> dict:
+        return {"title": str(self), "description": self.summary[:300]}
+
+    def structured_data(self, absolute) -> dict:
+        """Return schema.org MedicalCondition data; `absolute` makes a path a full URL."""
+        data = {"@context": "https://schema.org", "@type": "MedicalCondition", "name": self.name}
+        if self.abbreviation:
+            data["alternateName"] = self.abbreviation
+        return data | {"url": absolute(self.get_absolute_url())}
 
 
 class Drug(models.Model):
@@ -51,6 +62,19 @@ class Drug(models.Model):
 
     def get_absolute_url(self):
         return reverse("monographs:drug", kwargs={"slug": self.slug})
+
+    def meta(self) -> dict:
+        title = f"{self.brand_name} ({self.generic_name})" if self.generic_name else self.brand_name
+        return {"title": title, "description": self.summary[:300]}
+
+    def structured_data(self, absolute) -> dict:
+        """Return schema.org Drug data; `absolute` makes a path a full URL."""
+        data = {"@context": "https://schema.org", "@type": "Drug", "name": self.brand_name}
+        if self.generic_name:
+            data["nonProprietaryName"] = self.generic_name
+        if self.drug_class:
+            data["drugClass"] = {"@type": "DrugClass", "name": self.drug_class}
+        return data | {"url": absolute(self.get_absolute_url())}
 
 
 class Reviewer(models.Model):
@@ -170,6 +194,12 @@ class ArticleQuerySet(models.QuerySet):
     def for_list(self):
         """Return only what a list of answer links needs."""
         return self.only("question", "slug", "reviewed_on")
+
+    def search(self, q):
+        """Return answers matching a web-search query `q`, best first; blank `q` gives none."""
+        from .search import search
+
+        return search(self, q)
 
 
 class Article(models.Model):
@@ -296,6 +326,49 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("monographs:article", kwargs={"slug": self.slug})
+
+    def meta(self) -> dict:
+        return {"title": self.question, "description": self.summary, "type": "article"}
+
+    def structured_data(self, absolute) -> dict:
+        """Return schema.org MedicalWebPage data, from the same fields the page shows."""
+        url = absolute(self.get_absolute_url())
+        data = {
+            "@context": "https://schema.org",
+            "@type": "MedicalWebPage",
+            "url": url,
+            "name": self.question,
+            "description": self.summary,
+            "inLanguage": "en",
+            "about": [
+                *(
+                    {"@type": "Drug", "name": d.brand_name, "url": absolute(d.get_absolute_url())}
+                    for d in self.drugs.all()
+                ),
+                *(
+                    {"@type": "MedicalCondition", "name": c.name, "url": absolute(c.get_absolute_url())}
+                    for c in self.conditions.all()
+                ),
+            ],
+            "mainEntity": {
+                "@type": "Question",
+                "name": self.question,
+                "acceptedAnswer": {"@type": "Answer", "text": strip_tags(self.answer_html).strip(), "url": url},
+            },
+        }
+        if self.reviewer and self.reviewed_on:
+            data |= {
+                "reviewedBy": {
+                    "@type": "Person",
+                    "name": self.reviewer.name,
+                    "honorificSuffix": self.reviewer.credentials,
+                    "hasCredential": {"@type": "EducationalOccupationalCredential", "name": self.reviewer.credentials},
+                    "url": absolute(self.reviewer.get_absolute_url()),
+                },
+                "lastReviewed": self.reviewed_on.isoformat(),
+                "dateModified": self.reviewed_on.isoformat(),
+            }
+        return data
 
     @property
     def canonical_pk(self):
@@ -439,3 +512,26 @@ class ArticleRedirect(models.Model):
 
     def __str__(self):
         return f"/{self.old_slug}/ → {self.article.slug}"
+
+
+class Page(models.Model):
+    """A page of the site's own: about, editorial policy, medical disclaimer."""
+
+    slug = models.SlugField(max_length=100, unique=True, help_text="The page's address: /SLUG/.")
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="In Markdown, like answers.")
+    body_html = models.TextField(editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("monographs:page", kwargs={"slug": self.slug})

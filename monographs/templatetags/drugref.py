@@ -1,9 +1,21 @@
+import json
+
 from django import template
+from django.utils.safestring import mark_safe
 
 register = template.Library()
+
+# Inside <script>, these could end the element or start a comment; JSON allows them escaped.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 @register.simple_tag(takes_context=True)
 def absolute_url(context, path):
     """Return `path` as an absolute URL on the host serving this request."""
     return context["request"].build_absolute_uri(path)
+
+
+@register.filter
+def json_ld(data):
+    """Return `data` as JSON that is safe inside <script type="application/ld+json">."""
+    return mark_safe(json.dumps(data, ensure_ascii=False, sort_keys=True).translate(_SCRIPT_SAFE))

@@ -1,0 +1,70 @@
+"""RSS and Atom feeds of the latest answers, site-wide and per drug."""
+
+from datetime import datetime, time
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import Article, Drug
+
+FEED_LENGTH = 20
+
+
+class LatestAnswersRss(Feed):
+    title = "drugref: latest medical answers"
+    description = "Answers to drug questions, newly written or medically reviewed again by pharmacists."
+
+    def link(self):
+        return reverse("monographs:home")
+
+    def items(self):
+        return self.answers().select_related("reviewer")[:FEED_LENGTH]
+
+    def answers(self):
+        return Article.objects.live().order_by("-reviewed_on", "question")
+
+    def item_title(self, article):
+        return article.question
+
+    def item_description(self, article):
+        return article.summary
+
+    def item_author_name(self, article):
+        return str(article.reviewer)
+
+    def item_pubdate(self, article):
+        return timezone.make_aware(datetime.combine(article.reviewed_on, time()))
+
+    item_updateddate = item_pubdate
+
+
+class LatestAnswersAtom(LatestAnswersRss):
+    feed_type = Atom1Feed
+    subtitle = LatestAnswersRss.description
+
+
+class DrugAnswersRss(LatestAnswersRss):
+    def get_object(self, request, slug):
+        return get_object_or_404(Drug, slug=slug)
+
+    def title(self, drug):
+        return f"drugref: medical answers about {drug.brand_name}"
+
+    def link(self, drug):
+        return drug.get_absolute_url()
+
+    def description(self, drug):
+        return f"Answers about {drug.brand_name}, newly written or medically reviewed again by pharmacists."
+
+    def items(self, drug):
+        return self.answers().filter(drugs=drug).select_related("reviewer")[:FEED_LENGTH]
+
+
+class DrugAnswersAtom(DrugAnswersRss):
+    feed_type = Atom1Feed
+
+    def subtitle(self, drug):
+        return self.description(drug)

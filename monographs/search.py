@@ -1,0 +1,203 @@
+"""Full-text search over answers, on PostgreSQL and on SQLite, behind one function.
+
+Both databases keep their index current themselves: PostgreSQL a generated
+tsvector column (question weighted A, answer B) with a GIN index, SQLite an
+FTS5 table kept in step by triggers. Queries use web-search syntax:
+words, "quoted phrases", -excluded words and `or`. Drug and condition names
+match too, so "inotuzumab" finds the Besponsa answers.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
+from django.db import connections
+from django.db.models import F, FloatField, Q, TextField, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+# The text-search configuration; migration 0003 builds the index with the same.
+SEARCH_CONFIG = "english"
+MAX_QUERY_LENGTH = 200
+FTS_TABLE = "monographs_article_fts"
+# Highlight markers that cannot occur in text, swapped for <mark> after escaping.
+START, STOP = "\x02", "\x03"
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_BACKSLASH_ESCAPE = re.compile(r"\\([\\`*_\[\]#>+.!()-])")
+
+
+@dataclass
+class Term:
+    text: str
+    negated: bool = False
+    phrase: bool = False
+    or_before: bool = False
+
+
+def clean_query(q) -> str:
+    """Return a query fit to search for: no control characters, single spaces, a sane length."""
+    q = re.sub(r"[\x00-\x1f\x7f]", " ", str(q or ""))
+    return " ".join(q.split())[:MAX_QUERY_LENGTH].strip()
+
+
+def parse(q: str) -> list[Term]:
+    """Split web-search syntax into terms: words, phrases, -exclusions and `or`."""
+    terms, pending_or = [], False
+    for match in _TOKEN.finditer(q):
+        minus, phrase, word = match.groups()
+        if word is not None and word.lower() == "or":
+            pending_or = bool(terms)
+            continue
+        negated = bool(minus) or (word is not None and word.startswith("-") and len(word) > 1)
+        text = phrase if phrase is not None else word.removeprefix("-") if negated else word
+        if not re.search(r"\w", text):
+            continue
+        terms.append(Term(text=text, negated=negated, phrase=phrase is not None, or_before=pending_or))
+        pending_or = False
+    return terms
+
+
+def search(queryset, q):
+    """Return `queryset` filtered to answers matching `q`, best first, each with a `snippet`."""
+    terms = parse(clean_query(q))
+    wanted = [t for t in terms if not t.negated]
+    if not wanted:
+        return queryset.none()
+    subjects = _subject_matches(wanted)
+    if connections[queryset.db].vendor == "postgresql":
+        queryset = _postgres(queryset, terms, subjects)
+    else:
+        queryset = _sqlite(queryset, terms, subjects)
+    return queryset.order_by("-rank", "-reviewed_on", "question")
+
+
+def highlighted(snippet: str) -> str:
+    """Return a search snippet as safe HTML: escaped text, matches in <mark>."""
+    text = _BACKSLASH_ESCAPE.sub(r"\1", snippet or "")
+    return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))
+
+
+def _subject_matches(wanted: list[Term]) -> Q:
+    """Match answers about a drug or condition whose name contains one of the words."""
+    from .models import Article
+
+    names = Q()
+    for term in wanted:
+        if len(term.text) >= 3:
+            for field in ("drugs__brand_name", "drugs__generic_name", "conditions__name"):
+                names |= Q(**{f"{field}__icontains": term.text})
+            names |= Q(conditions__abbreviation__iexact=term.text)
+    if not names:
+        return Q(pk__in=[])
+    return Q(pk__in=Article.objects.filter(names).values("pk"))
+
+
+def _postgres(queryset, terms, subjects):
+    def tsquery(text):
+        return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+
+    query = tsquery(_websearch(terms))
+    vector = RawSQL(f"{queryset.model._meta.db_table}.search_vector", [], output_field=SearchVectorField())
+    queryset = queryset.annotate(document=vector).filter(Q(document=query) | subjects)
+    excluded = [t for t in terms if t.negated]
+    if excluded:
+        queryset = queryset.exclude(document=tsquery(" or ".join(_quoted(t) for t in excluded)))
+    return queryset.annotate(
+        rank=SearchRank(F("document"), query, weights=[0.1, 0.2, 0.4, 1.0]),
+        snippet=SearchHeadline(
+            "answer", query, config=SEARCH_CONFIG, start_sel=START, stop_sel=STOP, max_words=30, min_words=15
+        ),
+    )
+
+
+def _websearch(terms) -> str:
+    parts = []
+    for term in terms:
+        if term.or_before:
+            parts.append("or")
+        parts.append(("-" if term.negated else "") + _quoted(term))
+    return " ".join(parts)
+
+
+def _quoted(term) -> str:
+    return f'"{term.text}"' if term.phrase else term.text
+
+
+def _sqlite(queryset, terms, subjects):
+    expression = _fts5(terms)
+    table = queryset.model._meta.db_table
+    matching = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])
+    excluded = [t for t in terms if t.negated]
+    queryset = queryset.filter(Q(pk__in=matching) | subjects)
+    if excluded:
+        either = " OR ".join(_fts5_string(t.text) for t in excluded)
+        queryset = queryset.exclude(
+            pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [either])
+        )
+    # bm25 is lower for better matches; a question match counts ten times an answer match.
+    rank = RawSQL(
+        f"SELECT -bm25({FTS_TABLE}, 10.0, 1.0) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid = {table}.id",
+        [expression],
+        output_field=FloatField(),
+    )
+    snippet = RawSQL(
+        f"SELECT snippet({FTS_TABLE}, 1, %s, %s, '…', 30) FROM {FTS_TABLE} "
+        f"WHERE {FTS_TABLE} MATCH %s AND rowid = {table}.id",
+        [START, STOP, expression],
+        output_field=TextField(),
+    )
+    return queryset.annotate(
+        rank=Coalesce(rank, Value(0.0)),
+        snippet=Coalesce(snippet, Value(""), output_field=TextField()),
+    )
+
+
+def _fts5(terms) -> str:
+    """Return an FTS5 MATCH expression: every term a quoted string, so input cannot be syntax."""
+    expression = ""
+    for term in terms:
+        if term.negated:
+            continue
+        if expression:
+            expression += " OR " if term.or_before else " AND "
+        expression += _fts5_string(term.text)
+    return expression
+
+
+def _fts5_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def ensure_sqlite_index(connection):
+    """Create SQLite's FTS5 index and its triggers if missing, and fill it when new.
+
+    SQLite rebuilds a table to alter it, which drops its triggers, so this
+    runs after every migrate as well as in the migration that adds search.
+    """
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [f"{FTS_TABLE}_%"])
+        if cursor.fetchone()[0] == 3:
+            return
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(question, answer, "
+            "content='monographs_article', content_rowid='id', tokenize='porter unicode61')"
+        )
+        new = f"INSERT INTO {FTS_TABLE}(rowid, question, answer) VALUES (new.id, new.question, new.answer);"
+        old = (
+            f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, question, answer) "
+            "VALUES ('delete', old.id, old.question, old.answer);"
+        )
+        triggers = {
+            "ai": ("AFTER INSERT", new),
+            "ad": ("AFTER DELETE", old),
+            "au": ("AFTER UPDATE OF question, answer", old + " " + new),
+        }
+        for suffix, (when, body) in triggers.items():
+            cursor.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_{suffix} {when} ON monographs_article BEGIN {body} END"
+            )
+        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")

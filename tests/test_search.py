@@ -1,0 +1,145 @@
+"""Search: web-search syntax, ranking, snippets, hostile input, on whichever database runs."""
+
+import pytest
+from django.db import connection
+
+from monographs.models import Article
+from monographs.search import MAX_QUERY_LENGTH, clean_query, highlighted, parse
+
+from .support import visible_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def corpus(make_article, drug):
+    made = {
+        "question": make_article(
+            question="Does zebrafish oil interact with warfarin?", answer="No interaction is known."
+        ),
+        "answer": make_article(question="What oils are safe?", answer="Zebrafish oil is a supplement; ask first."),
+        "other": make_article(question="How is it stored?", answer="Keep it in the fridge, away from light."),
+        "phrase": make_article(question="How is it given?", answer="It is a one-hour intravenous infusion."),
+        "apart": make_article(question="Is it quick?", answer="The infusion is intravenous and lasts one hour."),
+        "draft": make_article(question="Zebrafish draft?", answer="Zebrafish.", state=Article.State.DRAFT),
+    }
+    made["phrase"].drugs.add(drug)
+    return made
+
+
+def found(q):
+    return [a.question for a in Article.objects.live().search(q)]
+
+
+def test_the_index_is_kept_by_the_database(make_article):
+    article = make_article(question="Kangaroo question?", answer="x")
+    assert found("kangaroo") == ["Kangaroo question?"]
+    Article.objects.filter(pk=article.pk).update(question="Wombat question?")
+    assert found("kangaroo") == [] and found("wombat") == ["Wombat question?"]
+    Article.objects.filter(pk=article.pk).delete()
+    assert found("wombat") == []
+
+
+def test_a_question_match_outranks_an_answer_match(corpus):
+    assert found("zebrafish") == ["Does zebrafish oil interact with warfarin?", "What oils are safe?"]
+
+
+def test_quoted_phrases_match_words_together(corpus):
+    assert found('"one-hour intravenous infusion"') == ["How is it given?"]
+    assert set(found("intravenous hour")) == {"How is it given?", "Is it quick?"}
+
+
+def test_minus_excludes_a_word(corpus):
+    assert found("zebrafish -warfarin") == ["What oils are safe?"]
+
+
+def test_or_finds_either_word(corpus):
+    assert set(found("fridge or warfarin")) == {"How is it stored?", "Does zebrafish oil interact with warfarin?"}
+
+
+def test_drug_names_match_too(corpus):
+    assert found("inotuzumab") == ["How is it given?"]
+    assert found("besponsa") == ["How is it given?"]
+
+
+def test_only_live_answers_are_found(corpus):
+    assert "Zebrafish draft?" not in found("zebrafish draft")
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "",
+        "   ",
+        "-",
+        "-zebrafish",
+        '"',
+        '""',
+        "or",
+        "'; DROP TABLE monographs_article; --",
+        "<script>alert(1)</script>",
+        "zebrafish AND NOT",
+        "NEAR(zebrafish warfarin)",
+        "*",
+        "\x00zebrafish",
+        "a" * 5000,
+        '"unclosed phrase',
+        "zebrafish:",
+    ],
+)
+def test_hostile_and_odd_queries_return_a_normal_page(client, corpus, hostile):
+    response = client.get("/search/", {"q": hostile})
+    assert response.status_code == 200
+    assert "<script>alert" not in response.content.decode()
+    assert Article.objects.count() == 6
+
+
+def test_blank_query_finds_nothing(corpus):
+    assert not Article.objects.live().search("").exists()
+    assert not Article.objects.live().search("-zebrafish").exists()
+
+
+def test_overlong_queries_are_cut():
+    assert len(clean_query("word " * 1000)) <= MAX_QUERY_LENGTH
+
+
+def test_parse_reads_web_search_syntax():
+    terms = parse('zebrafish "fish oil" -warfarin or aspirin')
+    assert [(t.text, t.negated, t.phrase, t.or_before) for t in terms] == [
+        ("zebrafish", False, False, False),
+        ("fish oil", False, True, False),
+        ("warfarin", True, False, False),
+        ("aspirin", False, False, True),
+    ]
+
+
+def test_snippets_highlight_matches_and_escape_everything_else(make_article):
+    make_article(question="Markup?", answer="Quokka & <b>bold</b> text about quokka.")
+    [article] = Article.objects.live().search("quokka")
+    html = highlighted(article.snippet)
+    assert "<mark>Quokka</mark>" in html or "<mark>quokka</mark>" in html
+    assert "bold" in html and "<b>" not in html  # escaped (SQLite) or dropped as a tag (PostgreSQL)
+
+
+def test_results_page_lists_answers_with_highlighted_snippets(client, corpus):
+    html = client.get("/search/", {"q": "fridge"}).content.decode()
+    assert "How is it stored?" in html
+    assert "<mark>fridge</mark>" in html
+    assert "1 answer found." in visible_text(html)
+
+
+def test_an_exact_question_goes_straight_to_the_answer(client, corpus):
+    response = client.get("/search/", {"q": "  how is IT stored? "})
+    assert response.status_code == 302
+    assert response["Location"] == corpus["other"].get_absolute_url()
+
+
+def test_results_page_queries_are_fixed(client, corpus, make_article, django_assert_max_num_queries):
+    for n in range(30):
+        make_article(question=f"Zebrafish question {n}?")
+    with django_assert_max_num_queries(3):
+        assert client.get("/search/", {"q": "zebrafish"}).status_code == 200
+
+
+def test_search_runs_on_this_database():
+    assert connection.vendor in ("sqlite", "postgresql")

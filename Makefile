@@ -11,9 +11,16 @@ run: export DJANGO_DEBUG ?= true
 test: export DJANGO_SECRET_KEY ?= test-only-secret-key
 test: export DJANGO_ALLOWED_HOSTS ?= testserver,localhost,127.0.0.1
 
+# The accessibility checkers the browser tests use (axe-core, the Nu HTML Checker) come from npm.
+NPM := $(shell command -v npm 2>/dev/null)
+
 .PHONY: run test install lint clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(if $(NPM),node_modules/.installed)
+
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,4 +41,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache

@@ -15,6 +15,7 @@ _EDITOR_PERMISSIONS = [
     "add_condition", "change_condition", "view_condition",
     "add_supportgroup", "change_supportgroup", "view_supportgroup",
     "view_reviewer", "view_revision", "view_signoff",
+    "add_page", "change_page", "view_page",
 ]  # fmt: skip
 
 GROUP_PERMISSIONS = {
@@ -30,3 +31,15 @@ def sync_groups(group_model, permission_model):
         group.permissions.set(
             permission_model.objects.filter(content_type__app_label="monographs", codename__in=codenames)
         )
+
+
+def sync_groups_in_migration(apps, schema_editor=None):
+    """Sync the groups from a data migration, creating the permissions they need first."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after migrations; the groups need them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))

@@ -99,14 +99,22 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
+def require(tool, message):
+    """Return `tool` if it is there; otherwise skip, or fail where BROWSER_TESTS=required (CI)."""
+    if tool:
+        return tool
+    if os.environ.get("BROWSER_TESTS") == "required":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture
 def browser():
     """Start headless Chromium; CI sets BROWSER_TESTS=required so a missing one fails."""
-    if not (CHROMIUM and CHROMEDRIVER):
-        message = "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
-        if os.environ.get("BROWSER_TESTS") == "required":
-            pytest.fail(message)
-        pytest.skip(message)
+    require(
+        CHROMIUM and CHROMEDRIVER,
+        "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
+    )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -413,3 +413,9 @@ def test_review_due_states(make_article, settings):
     assert [a.review_status(today) for a in (fresh, soon, overdue, quarterly)] == ["", "due soon", "overdue", "overdue"]
     settings.DRUGREF_REVIEW_INTERVAL_DAYS = 30
     assert fresh.review_status(today) == "due soon"
+
+
+def test_editors_may_edit_the_site_pages(editor_client):
+    response = editor_client.get("/admin/monographs/page/")
+    assert response.status_code == 200
+    assert "Editorial policy" in response.content.decode()

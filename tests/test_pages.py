@@ -211,3 +211,21 @@ def test_unknown_pages_get_a_friendly_404(client, db):
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
     assert '<meta name="robots" content="noindex, nofollow">' in response.content.decode()
+
+
+def test_answer_page_and_its_css_weigh_under_30_kb(client, demo):
+    html = client.get(BESPONSA_URL).content
+    [css_url] = re.findall(rb'<link rel="stylesheet" href="([^"]+)"', html)
+    css = client.get(css_url.decode())
+    css_bytes = b"".join(css.streaming_content)
+    assert len(html) + len(css_bytes) < 30_000
+    assert re.search(rb"/static/monographs/site\.[0-9a-f]{12}\.css", css_url)
+    assert "max-age=315360000" in css["Cache-Control"] and "immutable" in css["Cache-Control"]
+
+
+def test_print_stylesheet_hides_navigation(client, demo):
+    css_url = re.search(r'<link rel="stylesheet" href="([^"]+)"', client.get("/").content.decode()).group(1)
+    css = b"".join(client.get(css_url).streaming_content).decode()
+    print_rules = css[css.index("@media print") :]
+    for hidden in (".site-header nav", ".breadcrumbs", ".links-section", ".site-footer", ".skip-link"):
+        assert hidden in print_rules

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from ..models import ArticleRedirect, Condition, Drug, Reviewer, SupportGroup
+from ..models import ArticleRedirect, Condition, Drug, Page, Reviewer, SupportGroup
 from .articles import ArticleAdmin  # noqa: F401  (registers itself)
 
 admin.site.site_header = "drugref editorial"
@@ -48,3 +48,10 @@ class ArticleRedirectAdmin(admin.ModelAdmin):
     search_fields = ["old_slug", "article__question"]
     list_select_related = ["article"]
     autocomplete_fields = ["article"]
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "updated_at"]
+    search_fields = ["title", "body"]
+    prepopulated_fields = {"slug": ["title"]}

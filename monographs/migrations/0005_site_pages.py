@@ -3,6 +3,7 @@
 from django.db import migrations
 
 from monographs.rendering import render_markdown
+from monographs.roles import sync_groups_in_migration
 
 PAGES = {
     "about": (
@@ -48,4 +49,8 @@ def remove_pages(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("monographs", "0004_pages")]
 
-    operations = [migrations.RunPython(create_pages, remove_pages)]
+    operations = [
+        migrations.RunPython(create_pages, remove_pages),
+        # Editors and reviewers may edit these pages too.
+        migrations.RunPython(sync_groups_in_migration, migrations.RunPython.noop),
+    ]

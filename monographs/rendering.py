@@ -2,8 +2,9 @@
 
 import re
 
-import markdown
+import cmarkgfm
 import nh3
+from cmarkgfm.cmark import Options
 
 # What an answer may contain: prose, lists, links, tables. No scripts, styles,
 # images or forms, whatever an editor or an import file puts in the Markdown.
@@ -45,9 +46,14 @@ _BLOCK_START = re.compile(r"^(\s*)([#>+-])")
 _ORDERED_ITEM = re.compile(r"^(\s*\d+)([.)])")
 
 
+# GitHub-flavoured Markdown (tables, autolinks, strikethrough). Raw HTML passes the
+# parser and then meets the sanitiser, the one guard, so <sup> or <abbr> still work.
+_CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE
+
+
 def render_markdown(source: str) -> str:
     """Return sanitised HTML for Markdown source."""
-    html = markdown.markdown(source, extensions=["extra", "sane_lists"], output_format="html")
+    html = cmarkgfm.github_flavored_markdown_to_html(source, options=_CMARK_OPTIONS)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -7,6 +7,8 @@ the canonical answer; a medical reviewer's SignOff approves exactly one
 revision, and only then is its content copied to the live answer.
 """
 
+from collections import defaultdict
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
@@ -70,13 +72,37 @@ def empty_content() -> dict:
 
 def snapshot(article: Article) -> dict:
     """Return an answer's content as plain data: text fields, subject ids, ordered link targets."""
-    content = {name: getattr(article, name) for name in CONTENT_FIELDS}
+    return snapshots([article.pk])[article.pk]
+
+
+def subject_ids(pks) -> dict[int, dict[str, list[int]]]:
+    """Return the sorted drug, condition and support group ids of many answers, a query each."""
+    subjects = defaultdict(lambda: {name: [] for name in SUBJECT_FIELDS})
     for name in SUBJECT_FIELDS:
-        content[name] = sorted(getattr(article, name).values_list("pk", flat=True))
+        through = Article._meta.get_field(name).remote_field.through
+        target = f"{Article._meta.get_field(name).related_model._meta.model_name}_id"
+        for article_id, target_id in through.objects.filter(article_id__in=pks).values_list("article_id", target):
+            subjects[article_id][name].append(target_id)
+    for ids in subjects.values():
+        for name in SUBJECT_FIELDS:
+            ids[name].sort()
+    return subjects
+
+
+def snapshots(pks) -> dict[int, dict]:
+    """Return the content of many answers at once, in a fixed number of queries."""
+    rows = Article.objects.filter(pk__in=pks).values("pk", *CONTENT_FIELDS)
+    contents = {row.pop("pk"): row | {name: [] for name in LINK_MODELS} for row in rows}
+    for pk, ids in subject_ids(list(contents)).items():
+        contents[pk] |= ids
+    for content in contents.values():
+        for name in SUBJECT_FIELDS:
+            content.setdefault(name, [])
     for name, model in LINK_MODELS.items():
-        links = model.objects.filter(source=article).order_by("position", "pk")
-        content[name] = list(links.values_list("target_id", flat=True))
-    return content
+        links = model.objects.filter(source_id__in=contents).order_by("source_id", "position", "pk")
+        for source_id, target_id in links.values_list("source_id", "target_id"):
+            contents[source_id][name].append(target_id)
+    return contents
 
 
 def apply_content(article: Article, content: dict, **fields) -> Article:

@@ -271,6 +271,14 @@ class Article(models.Model):
         help_text="Only published answers are public. An answer is published when a medical reviewer "
         "signs it off; editors submit it for review.",
     )
+    # NULL, not "", for "none": the unique constraint must ignore answers without one.
+    external_id = models.CharField(  # noqa: DJ001
+        "external ID",
+        max_length=100,
+        null=True,
+        blank=True,
+        help_text="A stable key from the system this answer was imported from; re-imports match on it.",
+    )
     draft_of = models.OneToOneField(
         "self",
         null=True,
@@ -439,6 +447,26 @@ class ReadNext(ArticleLink):
         verbose_name_plural = "read next links"
 
 
+class ImportBatch(models.Model):
+    """One run of import_articles: who ran it, when, on which files, with what result."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    run_by = models.CharField(max_length=150, blank=True, help_text="The system user who ran the import.")
+    files = models.JSONField(default=list)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self):
+        return f"Import batch {self.pk} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
 class Revision(models.Model):
     """A saved state of an answer's content: who saved it, when, and why."""
 
@@ -446,6 +474,7 @@ class Revision(models.Model):
         ADMIN = "admin", "Edited in the admin"
         IMPORT = "import", "Imported"
         RESTORE = "restore", "Restored"
+        UNDO = "undo", "Import undone"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField(help_text="1 for the first revision of the answer, then 2, 3, …")
@@ -454,6 +483,7 @@ class Revision(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source = models.CharField(max_length=20, choices=Source, default=Source.ADMIN)
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions")
     note = models.CharField(max_length=200, blank=True, help_text="What changed and why, for other editors.")
     content = models.JSONField(help_text="The answer's content as saved: text, subjects and links.")
 

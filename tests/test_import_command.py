@@ -1,5 +1,6 @@
 """`manage.py import_articles`: all or nothing, idempotent, clear errors."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -32,7 +33,7 @@ def write(tmp_path, name, text):
 
 
 def test_importing_the_seed_creates_a_published_reviewed_answer():
-    assert "1 created, 0 updated, 0 unchanged." in run(SEED)
+    assert re.search(r"Import batch \d+: 1 created, 0 updated, 0 unchanged", run(SEED))
     article = Article.objects.live().get()
     assert article.question == "How does Besponsa work to treat Acute Lymphoblastic Leukemia (ALL)?"
     assert str(article.reviewer) == "Judith Stewart, BPharm"
@@ -45,7 +46,7 @@ def test_importing_the_seed_creates_a_published_reviewed_answer():
 def test_reimporting_the_same_file_changes_nothing_at_all():
     run(SEED)
     before = dump()
-    assert "0 created, 0 updated, 1 unchanged." in run(SEED)
+    assert "Nothing changed, nothing written: 0 created, 0 updated, 1 unchanged" in run(SEED)
     assert dump() == before
 
 

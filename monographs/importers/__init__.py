@@ -1,54 +1,109 @@
-"""Import answers from files: parse every file, validate all records, then load.
+"""Import answers from files: read every file, check the whole run, then load it.
 
 Each format is a small parser that turns a file into plain records
-(`records.ArticleRecord`); one validator checks them and one loader writes
-them, all or nothing.
+(`records`); one validator checks them (`validate`) and one loader writes
+them (`loader`), all or nothing. Files are read as streams, twice: once to
+check, once to load, so memory stays flat whatever their size.
 """
 
+import getpass
+from collections import defaultdict
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
-from . import page_text
-from .loader import LoadResult, load
-from .records import InvalidInput, Problem
-from .validate import validate
+from ..models import ImportBatch
+from . import jsonl, markdown, page_text
+from .loader import Loader, LoadResult
+from .records import ArticleRecord, InvalidInput, Problem, SubjectRecord
+from .validate import RunCheck
 
-# File extension → parser. A new format is a new entry here.
-PARSERS = {".txt": page_text.parse_file}
+# A new format is a parser and a line here.
+FORMATS = {"text": page_text.parse_file, "jsonl": jsonl.parse_file, "markdown": markdown.parse_file}
+EXTENSIONS = {".txt": "text", ".jsonl": "jsonl", ".md": "markdown", ".markdown": "markdown"}
 
-__all__ = ["InvalidInput", "LoadResult", "import_paths"]
+__all__ = ["EXTENSIONS", "FORMATS", "InvalidInput", "LoadResult", "import_paths"]
 
 
-def expand_paths(paths) -> tuple[list[Path], list[Problem]]:
-    """Return the files named by `paths`, searching directories recursively."""
+def _no_progress(iterable, description, total=None):
+    return iterable
+
+
+def expand_paths(paths, fmt=None) -> tuple[list[tuple[Path, str]], list[Problem]]:
+    """Return (file, format) for every file named, searching directories recursively."""
     files, problems = [], []
     for path in map(Path, paths):
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in PARSERS)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in EXTENSIONS)
+            files += [(p, fmt or EXTENSIONS[p.suffix.lower()]) for p in found]
         elif not path.exists():
             problems.append(Problem(str(path), None, "file", "does not exist"))
-        elif path.suffix not in PARSERS:
-            problems.append(Problem(str(path), None, "file", f"unknown format; expected {', '.join(PARSERS)}"))
+        elif fmt or path.suffix.lower() in EXTENSIONS:
+            files.append((path, fmt or EXTENSIONS[path.suffix.lower()]))
         else:
-            files.append(path)
+            known = ", ".join(EXTENSIONS)
+            problems.append(Problem(str(path), None, "file", f"unknown format; expected {known}, or give --format"))
     return files, problems
 
 
-def import_paths(paths, *, dry_run: bool = False) -> LoadResult:
-    """Import every file under `paths` in one transaction, or raise InvalidInput."""
-    files, problems = expand_paths(paths)
-    records = []
-    for path in files:
-        try:
-            records += PARSERS[path.suffix](path)
-        except InvalidInput as exc:
-            problems += exc.problems
-    problems += validate(records)
+def read(files):
+    """Yield every record and problem of the files, in order, as a stream."""
+    for path, fmt in files:
+        yield from FORMATS[fmt](path)
+
+
+def import_paths(paths, *, fmt=None, dry_run=False, run_by=None, progress=_no_progress) -> LoadResult:
+    """Import every file under `paths` in one transaction, or raise InvalidInput naming every problem."""
+    files, problems = expand_paths(paths, fmt)
+    check = RunCheck(today=timezone.localdate())
+    subjects, inline, articles = {}, defaultdict(dict), 0
+    for item in progress(read(files), "Checking"):
+        if isinstance(item, Problem):
+            problems.append(item)
+            continue
+        check.add(item)
+        if isinstance(item, SubjectRecord):
+            subjects[(item.kind, item.key)] = item
+        else:
+            articles += 1
+            _collect_inline(item, inline)
+    problems += check.finish()
     if problems:
         raise InvalidInput(problems)
+
     with transaction.atomic():
-        result = load(records)
+        loader = Loader()
+        loader.load_subjects(subjects, inline)
+        records = (r for r in read(files) if isinstance(r, ArticleRecord))
+        loader.load_articles(progress(records, "Loading", total=articles))
+        loader.load_links()
+        if loader.wrote:
+            # A run that changes nothing writes nothing, not even its batch.
+            loader.batch = ImportBatch.objects.create(
+                run_by=run_by if run_by is not None else getpass.getuser(), files=[str(path) for path, _ in files]
+            )
+        result = loader.record_revisions()
+        if loader.batch:
+            batch = loader.batch
+            batch.finished_at = timezone.now()
+            batch.created, batch.updated, batch.unchanged = len(result.created), len(result.updated), result.unchanged
+            batch.save()
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+def _collect_inline(record: ArticleRecord, inline):
+    """Remember subjects an answer names, so the loader can create the missing ones."""
+    for drug in record.drugs:
+        inline["drug"].setdefault(drug.brand_name.lower(), {"name": drug.brand_name, "generic_name": drug.generic_name})
+    for condition in record.conditions:
+        inline["condition"].setdefault(
+            condition.name.lower(), {"name": condition.name, "abbreviation": condition.abbreviation}
+        )
+    for group in record.support_groups or []:
+        inline["support_group"].setdefault(group.name.lower(), {"name": group.name})
+    if record.reviewer:
+        key = (record.reviewer.name, record.reviewer.credentials)
+        inline["reviewer"].setdefault(key, {"name": record.reviewer.name, "credentials": record.reviewer.credentials})

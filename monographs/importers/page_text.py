@@ -41,19 +41,23 @@ CONDITION = re.compile(rf"((?:{_TITLE_WORD}\s+)*{_TITLE_WORD})\s+\(([A-Z][A-Z0-9
 BRAND_AND_GENERIC = re.compile(r"\b([A-Z][\w-]+)\s+\(([a-z][a-z0-9 -]*[a-z0-9])\)")
 
 
-def parse_file(path: Path) -> list[ArticleRecord]:
-    """Return the one record in a saved page, or raise InvalidInput."""
+def parse_file(path: Path):
+    """Yield the one record in a saved page, or the problem that stops it."""
     name = str(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InvalidInput([Problem(name, None, "file", f"cannot be read: {exc.strerror}")]) from None
+        yield Problem(name, None, "file", f"cannot be read: {exc.strerror}")
+        return
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InvalidInput([Problem(name, line, "file", "is not UTF-8 text")]) from None
-    return [parse_text(text, name)]
+        yield Problem(name, raw[: exc.start].count(b"\n") + 1, "file", "is not UTF-8 text")
+        return
+    try:
+        yield parse_text(text, name)
+    except InvalidInput as invalid:
+        yield from invalid.problems
 
 
 def parse_text(text: str, path: str) -> ArticleRecord:

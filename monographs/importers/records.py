@@ -44,9 +44,39 @@ class ConditionRef:
     abbreviation: str = ""
 
 
+@dataclass(frozen=True)
+class SupportGroupRef:
+    name: str
+
+
+@dataclass
+class SubjectRecord:
+    """A drug, condition, reviewer or support group, as its own record (JSON Lines)."""
+
+    kind: str  # one of SUBJECT_KINDS
+    path: str
+    line: int
+    name: str
+    fields: dict = field(default_factory=dict)
+
+    @property
+    def key(self):
+        return (self.name, self.fields.get("credentials", "")) if self.kind == "reviewer" else self.name.lower()
+
+    def problem(self, name: str, message: str) -> Problem:
+        return Problem(self.path, self.line, name, message)
+
+
+SUBJECT_KINDS = ("drug", "condition", "reviewer", "support_group")
+
+
 @dataclass
 class ArticleRecord:
-    """One answer as read from a file, before it touches the database."""
+    """One answer as read from a file, before it touches the database.
+
+    A field a format does not carry is None and leaves the database as it is
+    (the saved-page format, say, has no curated links).
+    """
 
     path: str
     line: int
@@ -59,6 +89,11 @@ class ArticleRecord:
     state: str = "draft"
     drugs: list[DrugRef] = field(default_factory=list)
     conditions: list[ConditionRef] = field(default_factory=list)
+    external_id: str | None = None
+    review_interval_days: int | None = None
+    support_groups: list[SupportGroupRef] | None = None
+    related_questions: list[str] | None = None
+    read_next: list[str] | None = None
     # Where each field was read, so a problem names the right line.
     lines: dict[str, int] = field(default_factory=dict)
 

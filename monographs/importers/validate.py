@@ -1,43 +1,71 @@
-"""The one validator every format's records pass through before loading."""
+"""The one validator every format's records pass through before anything is written.
 
+`check_record` looks at one record on its own; `RunCheck` remembers the little
+it needs (keys and references) to check the run as a whole once every record
+has been read, so memory stays flat however large the files are.
+"""
+
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_slug
+from django.core.validators import URLValidator, validate_slug
 
-from ..models import Article, Condition, Drug, Reviewer
-from .records import ArticleRecord, Problem
+from ..models import Article, Condition, Drug, Reviewer, SupportGroup
+from .records import ArticleRecord, Problem, SubjectRecord
+
+DB_CHUNK = 5000
+LINK_FIELDS = ("related_questions", "read_next")
 
 
 def _max_length(model, name):
     return model._meta.get_field(name).max_length
 
 
-def validate(records: list[ArticleRecord], *, today: date | None = None) -> list[Problem]:
-    """Return every problem in the records; an empty list means they may load."""
-    today = today or date.today()
+def check_record(record, today: date) -> list[Problem]:
+    """Return the problems of one record on its own."""
+    if isinstance(record, SubjectRecord):
+        return _check_subject(record)
+    problems = _check_lengths(record)
+    if not record.question:
+        problems.append(record.problem("question", "is empty"))
+    if not record.answer.strip():
+        problems.append(record.problem("answer", "is empty"))
+    try:
+        validate_slug(record.slug)
+    except ValidationError:
+        problems.append(record.problem("slug", f"“{record.slug}” is not a valid slug"))
+    if record.state not in Article.State.values:
+        problems.append(record.problem("state", f"expected one of {', '.join(Article.State.values)}"))
+    if record.state == Article.State.PUBLISHED and not (record.reviewer and record.reviewed_on):
+        problems.append(record.problem("reviewer", "a published answer needs a reviewer and a review date"))
+    if record.reviewed_on and record.reviewed_on > today:
+        problems.append(record.problem("reviewed_on", f"{record.reviewed_on:%B %-d, %Y} is in the future"))
+    if record.review_interval_days is not None and record.review_interval_days not in Article.ReviewInterval.values:
+        choices = ", ".join(str(v) for v in Article.ReviewInterval.values)
+        problems.append(record.problem("review_interval_days", f"expected one of {choices}, or nothing"))
+    for name in LINK_FIELDS:
+        if record.slug in (getattr(record, name) or []):
+            problems.append(record.problem(name, "an answer cannot link to itself"))
+        targets = getattr(record, name) or []
+        if len(set(targets)) != len(targets):
+            problems.append(record.problem(name, "lists the same answer twice"))
+    return problems
+
+
+def _check_subject(record: SubjectRecord) -> list[Problem]:
+    model = {"drug": Drug, "condition": Condition, "reviewer": Reviewer, "support_group": SupportGroup}[record.kind]
+    name_field = "brand_name" if record.kind == "drug" else "name"
     problems = []
-    first_use_of_slug = {}
-    for record in records:
-        problems += _check_lengths(record)
-        if not record.question:
-            problems.append(record.problem("question", "is empty"))
-        if not record.answer.strip():
-            problems.append(record.problem("answer", "is empty"))
+    for field_name, value in [(name_field, record.name), *record.fields.items()]:
+        limit = _max_length(model, field_name) if not isinstance(value, list) else None
+        if limit and len(value) > limit:
+            problems.append(record.problem(field_name, f"is {len(value)} characters long, at most {limit} fit"))
+    if record.kind == "support_group" and record.fields.get("url"):
         try:
-            validate_slug(record.slug)
+            URLValidator()(record.fields["url"])
         except ValidationError:
-            problems.append(record.problem("slug", f"“{record.slug}” is not a valid slug"))
-        if record.slug in first_use_of_slug:
-            other = first_use_of_slug[record.slug]
-            problems.append(record.problem("slug", f"“{record.slug}” is also used by {other.path}:{other.line}"))
-        first_use_of_slug.setdefault(record.slug, record)
-        if record.state not in Article.State.values:
-            problems.append(record.problem("state", f"expected one of {', '.join(Article.State.values)}"))
-        if record.state == Article.State.PUBLISHED and not (record.reviewer and record.reviewed_on):
-            problems.append(record.problem("reviewer", "a published answer needs a reviewer and a review date"))
-        if record.reviewed_on and record.reviewed_on > today:
-            problems.append(record.problem("reviewed_on", f"{record.reviewed_on:%B %-d, %Y} is in the future"))
+            problems.append(record.problem("url", "is not a web address"))
     return problems
 
 
@@ -46,6 +74,7 @@ def _check_lengths(record: ArticleRecord) -> list[Problem]:
         ("question", Article, "question", record.question),
         ("slug", Article, "slug", record.slug),
         ("summary", Article, "summary", record.summary),
+        ("external_id", Article, "external_id", record.external_id or ""),
     ]
     if record.reviewer:
         values += [
@@ -56,8 +85,84 @@ def _check_lengths(record: ArticleRecord) -> list[Problem]:
     values += [("drugs", Drug, "generic_name", d.generic_name) for d in record.drugs]
     values += [("conditions", Condition, "name", c.name) for c in record.conditions]
     values += [("conditions", Condition, "abbreviation", c.abbreviation) for c in record.conditions]
+    values += [("support_groups", SupportGroup, "name", g.name) for g in record.support_groups or []]
     return [
         record.problem(field, f"{part} is {len(value)} characters long, at most {_max_length(model, part)} fit")
         for field, model, part, value in values
         if len(value) > _max_length(model, part)
     ]
+
+
+@dataclass
+class RunCheck:
+    """Checks that need the whole run: duplicate keys, and links to answers that must exist."""
+
+    today: date
+    problems: list[Problem] = field(default_factory=list)
+    slugs: dict = field(default_factory=dict)  # slug -> (path, line, external id)
+    external_ids: dict = field(default_factory=dict)  # external id -> (path, line)
+    subjects: dict = field(default_factory=dict)  # (kind, key) -> (path, line)
+    links: list = field(default_factory=list)  # (path, line, field, target slug)
+
+    def add(self, record):
+        """Check one record and remember what the run-wide checks need of it."""
+        self.problems += check_record(record, self.today)
+        if isinstance(record, SubjectRecord):
+            where = self.subjects.setdefault((record.kind, record.key), (record.path, record.line))
+            if where != (record.path, record.line):
+                self.problems.append(record.problem(record.kind, f"“{record.name}” is also defined at {_at(where)}"))
+            return
+        if record.slug in self.slugs:
+            other = self.slugs[record.slug]
+            self.problems.append(record.problem("slug", f"“{record.slug}” is also used by {_at(other)}"))
+        self.slugs.setdefault(record.slug, (record.path, record.line, record.external_id))
+        if record.external_id:
+            if record.external_id in self.external_ids:
+                where = self.external_ids[record.external_id]
+                self.problems.append(
+                    record.problem("external_id", f"“{record.external_id}” is also used by {_at(where)}")
+                )
+            self.external_ids.setdefault(record.external_id, (record.path, record.line))
+        for name in LINK_FIELDS:
+            for target in getattr(record, name) or []:
+                self.links.append((record.path, record.line_of(name), name, target))
+
+    def finish(self) -> list[Problem]:
+        """Return every problem of the run, once all records have been added."""
+        missing = [link for link in self.links if link[3] not in self.slugs]
+        existing = _existing(Article.objects.canonical(), "slug", {link[3] for link in missing})
+        for path, line, name, target in missing:
+            if target not in existing:
+                self.problems.append(
+                    Problem(path, line, name, f"no answer has the slug “{target}”, here or in the database")
+                )
+        self._check_slugs_taken()
+        return self.problems
+
+    def _check_slugs_taken(self):
+        """A record must not take the slug of a different answer already in the database."""
+        slugs = list(self.slugs)
+        for start in range(0, len(slugs), DB_CHUNK):
+            rows = Article.objects.canonical().filter(slug__in=slugs[start : start + DB_CHUNK])
+            for slug, external_id in rows.values_list("slug", "external_id"):
+                path, line, wanted = self.slugs[slug]
+                if wanted and external_id != wanted:
+                    owner = f"external ID “{external_id}”" if external_id else "no external ID"
+                    self.problems.append(
+                        Problem(path, line, "slug", f"“{slug}” belongs to another answer ({owner}) in the database")
+                    )
+
+
+def _at(where):
+    return f"{where[0]}:{where[1]}"
+
+
+def _existing(queryset, field_name, values) -> set:
+    values, found = list(values), set()
+    for start in range(0, len(values), DB_CHUNK):
+        found |= set(
+            queryset.filter(**{f"{field_name}__in": values[start : start + DB_CHUNK]}).values_list(
+                field_name, flat=True
+            )
+        )
+    return found

@@ -1,41 +1,75 @@
-"""Import answers from saved page text files, all or nothing.
+"""Import answers from files, all or nothing; or undo an earlier import.
 
-python manage.py import_articles PATH [PATH ...] [--dry-run]
+python manage.py import_articles PATH [PATH ...] [--format text|jsonl|markdown] [--dry-run]
+python manage.py import_articles --undo BATCH_ID
 """
 
-from django.core.management.base import BaseCommand, CommandError
+import sys
+import time
 
-from monographs.importers import InvalidInput, import_paths
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from monographs.importers import FORMATS, InvalidInput, import_paths
+from monographs.importers.undo import UndoRefused, undo_batch
 
 
 class Command(BaseCommand):
     help = (
-        "Import answers from files or directories (saved answer pages, *.txt). "
-        "Every file is checked first; any problem means nothing is written."
+        "Import answers from files or directories: saved answer pages (*.txt), JSON Lines (*.jsonl) "
+        "or Markdown with front matter (*.md). Every file is checked first; any problem means nothing "
+        "is written. Re-importing unchanged records writes nothing."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", metavar="PATH", help="A file, or a directory to search.")
+        parser.add_argument("paths", nargs="*", metavar="PATH", help="A file, or a directory to search.")
+        parser.add_argument("--format", choices=sorted(FORMATS), help="Read every file in this format.")
         parser.add_argument("--dry-run", action="store_true", help="Check and count, but write nothing.")
+        parser.add_argument("--undo", type=int, metavar="BATCH_ID", help="Undo the import batch with this number.")
 
-    def handle(self, *args, paths, dry_run, verbosity, **options):
+    def handle(self, *args, paths, format, dry_run, undo, verbosity, **options):
+        if undo is not None:
+            return self._undo(undo, verbosity)
+        if not paths:
+            raise CommandError("Name at least one file or directory to import, or --undo BATCH_ID.")
+        started = time.monotonic()
         try:
-            result = import_paths(paths, dry_run=dry_run)
+            result = import_paths(paths, fmt=format, dry_run=dry_run, progress=self._progress(verbosity))
         except InvalidInput as exc:
             count = len(exc.problems)
             raise CommandError(
                 f"{exc}\n{count} problem{'s' if count != 1 else ''} found; nothing was imported."
             ) from None
-        if verbosity >= 2:
-            for slug in result.created:
+        if verbosity >= 2 or (dry_run and verbosity >= 1):
+            for slug in result.created if verbosity >= 2 else []:
                 self.stdout.write(f"created {slug}")
             for slug, fields in result.updated.items():
-                self.stdout.write(f"updated {slug}: {', '.join(fields)}")
+                self.stdout.write(f"{'would update' if dry_run else 'updated'} {slug}: {', '.join(fields)}")
         if verbosity >= 1:
-            prefix = "Dry run, nothing written: would have " if dry_run else ""
+            counts = f"{len(result.created)} created, {len(result.updated)} updated, {result.unchanged} unchanged"
+            elapsed = f"in {time.monotonic() - started:.1f} s"
+            if dry_run:
+                self.stdout.write(self.style.SUCCESS(f"Dry run, nothing written: would have {counts}; 0 invalid."))
+            elif result.batch:
+                self.stdout.write(self.style.SUCCESS(f"Import batch {result.batch.pk}: {counts}, {elapsed}."))
+            else:
+                self.stdout.write(self.style.SUCCESS(f"Nothing changed, nothing written: {counts}, {elapsed}."))
+
+    def _progress(self, verbosity):
+        """Return a wrapper showing a progress bar on a terminal, and nothing otherwise."""
+        quiet = verbosity == 0 or not sys.stderr.isatty()
+
+        def progress(iterable, description, total=None):
+            return tqdm(iterable, desc=description, total=total, unit=" records", disable=quiet, file=sys.stderr)
+
+        return progress
+
+    def _undo(self, batch_id, verbosity):
+        try:
+            restored, removed = undo_batch(batch_id)
+        except UndoRefused as refusal:
+            raise CommandError(str(refusal)) from None
+        if verbosity >= 1:
             self.stdout.write(
-                self.style.SUCCESS(
-                    f"{prefix}{len(result.created)} created, {len(result.updated)} updated, "
-                    f"{len(result.unchanged)} unchanged."
-                )
+                self.style.SUCCESS(f"Undid import batch {batch_id}: {restored} restored, {removed} removed.")
             )

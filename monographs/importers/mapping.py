@@ -1,0 +1,152 @@
+"""Turn one parsed mapping (a JSON line, a front-matter block) into a record.
+
+JSON Lines and Markdown front matter carry the same fields (docs/import-format.md),
+so both formats read them here, checking each field's type and naming the
+line and field of anything wrong.
+"""
+
+from datetime import date
+
+from ..slugs import slug_for
+from .records import (
+    SUBJECT_KINDS,
+    ArticleRecord,
+    ConditionRef,
+    DrugRef,
+    Problem,
+    ReviewerRef,
+    SubjectRecord,
+    SupportGroupRef,
+)
+
+ARTICLE_FIELDS = {
+    "kind", "external_id", "slug", "question", "answer", "summary", "state", "reviewer", "reviewed_on",
+    "review_interval_days", "drugs", "conditions", "support_groups", "related_questions", "read_next",
+}  # fmt: skip
+SUBJECT_FIELDS = {
+    "drug": {"kind", "brand_name", "generic_name", "drug_class", "summary", "conditions"},
+    "condition": {"kind", "name", "abbreviation", "summary"},
+    "reviewer": {"kind", "name", "credentials", "bio"},
+    "support_group": {"kind", "name", "url", "description", "conditions", "drugs"},
+}
+NAME_FIELD = {"drug": "brand_name", "condition": "name", "reviewer": "name", "support_group": "name"}
+
+
+class _Reader:
+    """Read typed fields from a mapping, collecting a problem for each bad one."""
+
+    def __init__(self, data, path, lines):
+        self.data, self.path, self.lines, self.problems = data, path, lines, []
+
+    def line(self, name):
+        return self.lines.get(name, self.lines.get("", 1))
+
+    def fail(self, name, message):
+        self.problems.append(Problem(self.path, self.line(name), name, message))
+
+    def text(self, name, *, required=False, default=""):
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self.fail(name, "is required")
+            return default
+        if not isinstance(value, str):
+            self.fail(name, f"expected text, found {type(value).__name__}")
+            return default
+        if required and not value.strip():
+            self.fail(name, "is empty")
+        return value
+
+    def names(self, name):
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(name, "expected a list of names")
+            return None
+        return [v.strip() for v in value]
+
+    def day(self, name):
+        value = self.data.get(name)
+        if value is None or isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            pass
+        self.fail(name, f"expected a date like 2024-03-12, found {value!r}")
+        return None
+
+    def whole_number(self, name):
+        value = self.data.get(name)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            return value
+        self.fail(name, f"expected a whole number of days, found {value!r}")
+        return None
+
+    def unknown(self, allowed):
+        for name in self.data:
+            if name not in allowed:
+                self.fail(str(name), "is not a field of this kind of record")
+
+
+def from_mapping(data, path: str, lines: dict, *, answer: str | None = None):
+    """Return (record or None, problems) for one mapping; `answer` comes from a Markdown body."""
+    if not isinstance(data, dict):
+        return None, [Problem(path, lines.get("", 1), "record", "expected an object with named fields")]
+    kind = data.get("kind", "article")
+    if kind != "article" and kind not in SUBJECT_KINDS:
+        kinds = ", ".join(["article", *SUBJECT_KINDS])
+        return None, [Problem(path, lines.get("kind", lines.get("", 1)), "kind", f"expected one of {kinds}")]
+    read = _Reader(data, path, lines)
+    record = _article(read, answer) if kind == "article" else _subject(read, kind)
+    return (None if read.problems else record), read.problems
+
+
+def _article(read: _Reader, answer):
+    read.unknown(ARTICLE_FIELDS if answer is None else ARTICLE_FIELDS - {"answer"})
+    question = read.text("question", required=True).strip()
+    reviewer = read.data.get("reviewer")
+    reviewer_ref = None
+    if reviewer is not None:
+        if (
+            isinstance(reviewer, dict)
+            and set(reviewer) <= {"name", "credentials"}
+            and all(isinstance(reviewer.get(k), str) and reviewer[k].strip() for k in ("name", "credentials"))
+        ):
+            reviewer_ref = ReviewerRef(reviewer["name"].strip(), reviewer["credentials"].strip())
+        else:
+            read.fail("reviewer", 'expected {"name": ..., "credentials": ...}')
+    groups = read.names("support_groups")
+    external_id = read.text("external_id", default=None)
+    return ArticleRecord(
+        path=read.path,
+        line=read.line(""),
+        question=question,
+        slug=read.text("slug") or slug_for(question),
+        answer=answer if answer is not None else read.text("answer", required=True),
+        summary=read.text("summary"),
+        reviewer=reviewer_ref,
+        reviewed_on=read.day("reviewed_on"),
+        state=read.text("state", default="draft"),
+        drugs=[DrugRef(name) for name in read.names("drugs") or []],
+        conditions=[ConditionRef(name) for name in read.names("conditions") or []],
+        external_id=external_id.strip() or None if external_id else None,
+        review_interval_days=read.whole_number("review_interval_days"),
+        support_groups=None if groups is None else [SupportGroupRef(name) for name in groups],
+        related_questions=read.names("related_questions"),
+        read_next=read.names("read_next"),
+        lines={name: read.line(name) for name in read.data},
+    )
+
+
+def _subject(read: _Reader, kind):
+    read.unknown(SUBJECT_FIELDS[kind])
+    name = read.text(NAME_FIELD[kind], required=True).strip()
+    fields = {}
+    for field in SUBJECT_FIELDS[kind] - {"kind", NAME_FIELD[kind]}:
+        if field in ("conditions", "drugs"):
+            fields[field] = read.names(field) or []
+        else:
+            fields[field] = read.text(field, required=field == "credentials").strip()
+    return SubjectRecord(kind=kind, path=read.path, line=read.line(""), name=name, fields=fields)

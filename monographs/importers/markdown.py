@@ -1,0 +1,63 @@
+"""Parse Markdown with front matter: YAML between `---` lines, then the answer.
+
+---
+question: How does Besponsa work?
+reviewer: {name: Judith Stewart, credentials: BPharm}
+reviewed_on: 2024-03-12
+state: published
+---
+Besponsa (inotuzumab ozogamicin) works to treat ...
+"""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from .mapping import from_mapping
+from .records import Problem
+
+FENCE = "---"
+MAX_FRONT_MATTER = 64 * 1024
+_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+
+
+def parse_file(path: Path):
+    """Yield the file's one record, or the problems that stop it."""
+    name = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        yield Problem(name, None, "file", f"cannot be read: {exc.strerror}")
+        return
+    except UnicodeDecodeError as exc:
+        yield Problem(name, exc.object[: exc.start].count(b"\n") + 1, "file", "is not UTF-8 text")
+        return
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if not lines or lines[0].strip() != FENCE:
+        yield Problem(name, 1, "front matter", "expected the file to start with a line “---”")
+        return
+    try:
+        end = next(n for n in range(1, len(lines)) if lines[n].strip() == FENCE)
+    except StopIteration:
+        yield Problem(name, len(lines), "front matter", "expected a closing line “---” after the front matter")
+        return
+    front = "\n".join(lines[1:end])
+    if len(front) > MAX_FRONT_MATTER:
+        yield Problem(name, 2, "front matter", f"is longer than {MAX_FRONT_MATTER} characters")
+        return
+    try:
+        data = yaml.safe_load(front) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 2
+        yield Problem(name, line, "front matter", f"is not valid YAML: {getattr(exc, 'problem', None) or exc}")
+        return
+    positions = {"": 1}
+    for number, line in enumerate(lines[1:end], 2):
+        if match := _KEY.match(line):
+            positions.setdefault(match[1], number)
+    record, problems = from_mapping(data, name, positions, answer="\n".join(lines[end + 1 :]).strip("\n"))
+    yield from problems
+    if record is not None:
+        yield record

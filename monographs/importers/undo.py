@@ -1,0 +1,56 @@
+"""Undo an import batch: put back what it changed, remove what it created."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import editorial
+from ..models import Article, ImportBatch, Revision, SignOff
+
+
+class UndoRefused(Exception):
+    """The batch cannot be undone without losing later work; nothing was changed."""
+
+
+@transaction.atomic
+def undo_batch(batch_id: int) -> tuple[int, int]:
+    """Undo batch `batch_id`; return (answers restored, answers removed)."""
+    batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+    if batch is None:
+        raise UndoRefused(f"There is no import batch {batch_id}.")
+    if batch.undone_at:
+        raise UndoRefused(f"Import batch {batch_id} was already undone on {batch.undone_at:%Y-%m-%d %H:%M}.")
+    revisions = list(Revision.objects.filter(batch=batch).select_related("article"))
+    later = [r for r in revisions if r.article.version > r.number]
+    later += [r for r in revisions if Article.objects.filter(draft_of=r.article).exists() and r not in later]
+    if later:
+        names = "\n".join(
+            f"  {r.article.slug}: changed after the import (now at revision {r.article.version})" for r in later[:50]
+        )
+        raise UndoRefused(
+            f"Import batch {batch_id} cannot be undone: undoing it would lose later edits to "
+            f"{len(later)} answer{'s' if len(later) != 1 else ''}:\n{names}"
+        )
+    restored = removed = 0
+    for revision in revisions:
+        article = revision.article
+        if revision.number == 1:
+            article.delete()
+            removed += 1
+            continue
+        previous = Revision.objects.select_related("sign_off").get(article=article, number=revision.number - 1)
+        signed = SignOff.objects.filter(revision=previous).first()
+        byline = (
+            {"reviewer": signed.reviewer, "reviewed_on": signed.reviewed_on, "state": Article.State.PUBLISHED}
+            if signed and article.is_live
+            else {"state": article.state if article.state != Article.State.PUBLISHED or signed else Article.State.DRAFT}
+        )
+        editorial.apply_content(article, previous.content, **byline)
+        undone = editorial.record_revision(article, source=Revision.Source.UNDO, note=f"Undid import batch {batch_id}")
+        if signed and article.is_live:
+            SignOff.objects.create(
+                revision=undone, article=article, reviewer=signed.reviewer, reviewed_on=signed.reviewed_on
+            )
+        restored += 1
+    batch.undone_at = timezone.now()
+    batch.save(update_fields=["undone_at"])
+    return restored, removed

@@ -65,12 +65,16 @@ def import_paths(paths, *, fmt=None, dry_run=False, run_by=None, progress=_no_pr
         check.add(item)
         if isinstance(item, SubjectRecord):
             subjects[(item.kind, item.key)] = item
+            for name in item.fields.get("conditions", []):
+                inline["condition"].setdefault(name.lower(), {"name": name})
+            for name in item.fields.get("drugs", []):
+                inline["drug"].setdefault(name.lower(), {"name": name})
         else:
             articles += 1
             _collect_inline(item, inline)
     problems += check.finish()
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput(sorted(problems, key=lambda p: (p.path, p.line or 0)))
 
     with transaction.atomic():
         loader = Loader()

@@ -1,0 +1,133 @@
+"""Benchmark import and export at scale on PostgreSQL, beside PostgreSQL's own COPY.
+
+    make bench                        # 100,000 answers, 25,000 drugs, 5,000 conditions
+    .venv/bin/python bench/import_export.py --articles 10000 --drugs 2500 --conditions 500
+
+It recreates the database named by BENCH_DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/drugref_bench), writes a corpus with
+make_corpus, and times: import into the empty database (with peak memory),
+re-import of the same file (and the rows it wrote), export, and a COPY of
+the same answer rows into a plain table, the floor to compare with.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+TARGETS = {"import": 45.0, "re-import": 20.0, "export": 20.0, "peak memory (MB)": 300.0}
+
+
+def manage(*args, env):
+    """Run a manage.py command; return (seconds, peak memory of the child in MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) / 1024
+
+
+def rows_written(url) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        (total,) = conn.execute(
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables"
+        ).fetchone()
+    return int(total)
+
+
+def recreate(url):
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def copy_floor(url, corpus) -> float:
+    """Time PostgreSQL's COPY of the corpus's answer rows into a plain table."""
+    rows = []
+    with open(corpus, encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if record["kind"] == "article":
+                rows.append(
+                    (
+                        record["external_id"],
+                        record["slug"],
+                        record["question"],
+                        record["answer"],
+                        record["summary"],
+                        record["state"],
+                        record.get("reviewed_on"),
+                    )
+                )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE copy_floor (external_id text, slug text, question text, answer text, summary text, "
+            "state text, reviewed_on date)"
+        )
+        started = time.perf_counter()
+        with conn.cursor().copy("COPY copy_floor FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE copy_floor")
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--drugs", type=int, default=25_000)
+    parser.add_argument("--conditions", type=int, default=5_000)
+    parser.add_argument("--seed", type=int, default=1)
+    options = parser.parse_args()
+
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/drugref_bench")
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SECRET_KEY": "bench", "DJANGO_ALLOWED_HOSTS": "localhost"}
+    OUT.mkdir(parents=True, exist_ok=True)
+    corpus = OUT / f"corpus-{options.articles}-{options.drugs}-{options.conditions}-{options.seed}.jsonl"
+    if not corpus.exists():
+        print(f"Writing {corpus.name} ...", flush=True)
+        manage(
+            "make_corpus",
+            f"--articles={options.articles}",
+            f"--drugs={options.drugs}",
+            f"--conditions={options.conditions}",
+            f"--seed={options.seed}",
+            f"--output={corpus}",
+            env=env,
+        )
+
+    recreate(url)
+    manage("migrate", "--verbosity=0", env=env)
+    floor = copy_floor(url, corpus)
+    imported, peak = manage("import_articles", str(corpus), "--verbosity=0", env=env)
+    before = rows_written(url)
+    reimported, _ = manage("import_articles", str(corpus), "--verbosity=0", env=env)
+    written = rows_written(url) - before
+    exported, _ = manage("export_articles", f"--output={OUT / 'export.jsonl'}", "--verbosity=0", env=env)
+
+    print(f"\n{options.articles:,} answers, {options.drugs:,} drugs, {options.conditions:,} conditions on PostgreSQL")
+    print(f"COPY of the same answer rows into a plain table: {floor:.1f} s (the floor)\n")
+    print(f"{'':24}{'seconds':>9}{'target':>9}{'x COPY':>9}")
+    for name, seconds in (("import", imported), ("re-import", reimported), ("export", exported)):
+        print(f"{name:24}{seconds:9.1f}{TARGETS[name]:9.0f}{seconds / floor:9.1f}")
+    print(f"{'peak memory (MB)':24}{peak:9.0f}{TARGETS['peak memory (MB)']:9.0f}")
+    print(f"{'rows written by re-import':24}{written:9d}{0:9d}")
+
+
+if __name__ == "__main__":
+    main()

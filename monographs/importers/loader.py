@@ -30,6 +30,7 @@ from ..models import (
 )
 from ..rendering import render_markdown
 from ..slugs import slug_for
+from . import bulk
 from .records import ArticleRecord, SubjectRecord
 
 BATCH = 1000
@@ -199,7 +200,7 @@ class Loader:
                 self.changed[article.pk] += changed
             self._remember(record, article)
 
-        Article.objects.bulk_create([article for _, article, _ in new], batch_size=BATCH)
+        bulk.insert(Article, [article for _, article, _ in new], with_ids=True)
         self.wrote |= bool(self.changed or new)
         for record, article, subjects in new:
             self.changed[article.pk].append("created")
@@ -211,9 +212,9 @@ class Loader:
         for name, kind in SUBJECTS.items():
             through = Article._meta.get_field(name).remote_field.through
             through.objects.filter(article_id__in=stale[name]).delete()
-            through.objects.bulk_create(
+            bulk.insert(
+                through,
                 [through(article_id=a, **{f"{MODELS[kind]._meta.model_name}_id": b}) for a, b in subject_rows[name]],
-                batch_size=BATCH * 5,
             )
 
     def _values(self, record):
@@ -269,7 +270,7 @@ class Loader:
                         if "created" not in self.changed[source_id]:
                             self.changed[source_id].append(name)
                 model.objects.filter(source_id__in=stale).delete()
-                model.objects.bulk_create(new, batch_size=BATCH * 5)
+                bulk.insert(model, new)
                 self.wrote |= bool(stale)
 
     def record_revisions(self):
@@ -296,9 +297,10 @@ class Loader:
                 )
                 if state == Article.State.PUBLISHED:
                     bylines[pk] = (reviewer_id, reviewed_on)
-            Revision.objects.bulk_create(revisions, batch_size=BATCH)
+            bulk.insert(Revision, revisions, with_ids=True)
             Article.objects.filter(pk__in=chunk).update(version=F("version") + 1)
-            SignOff.objects.bulk_create(
+            bulk.insert(
+                SignOff,
                 [
                     SignOff(
                         revision=r,
@@ -310,7 +312,6 @@ class Loader:
                     for r in revisions
                     if r.article_id in bylines
                 ],
-                batch_size=BATCH,
             )
         for pk, fields in self.changed.items():
             if "created" not in fields:

@@ -200,6 +200,14 @@ def publish(article, revision, *, reviewer, reviewed_on, signed_by=None, change_
     )
 
 
+def keep_old_address(article: Article, old_slug: str | None):
+    """Keep a live answer's old address answering, with a 301, now that its slug has changed."""
+    # An address in use again is no longer a redirect.
+    ArticleRedirect.objects.filter(old_slug=article.slug).delete()
+    if old_slug and old_slug != article.slug:
+        ArticleRedirect.objects.update_or_create(old_slug=old_slug, defaults={"article": article})
+
+
 def reviewer_for(user) -> Reviewer:
     """Return the reviewer profile a user signs off as, or raise EditorialError."""
     reviewer = Reviewer.objects.filter(user=user).first() if user.is_authenticated else None

@@ -312,6 +312,12 @@ class Article(models.Model):
             ),
             # A pending draft shares its answer's slug until it is signed off.
             models.UniqueConstraint(fields=["slug"], condition=Q(draft_of__isnull=True), name="article_unique_slug"),
+            # Re-imports match on the external ID, so two answers may not share one.
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=Q(draft_of__isnull=True, external_id__isnull=False),
+                name="article_unique_external_id",
+            ),
             models.CheckConstraint(
                 condition=Q(draft_of__isnull=True) | Q(state__in=["draft", "in_review"]),
                 name="article_pending_draft_is_unpublished",

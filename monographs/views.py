@@ -138,14 +138,19 @@ def render_answer(request, article, *, preview=False):
     )
 
 
+# The A to Z lists of drugs and of conditions.
+SUBJECT_INDEXES = {"drugs": (Drug, "Drugs"), "conditions": (Condition, "Conditions")}
+
+
 @public_page
-def drug_index(request):
+def subject_index(request, kind):
+    model, title = SUBJECT_INDEXES[kind]
     return render_page(
         request,
         "monographs/subject_index.html",
-        {"title": "Drugs", "page": _paginate(request, Drug.objects.all())},
-        crumbs=[HOME, Crumb("Drugs", request.path)],
-        meta={"title": "Drugs A to Z"},
+        {"title": title, "page": _paginate(request, model.objects.all())},
+        crumbs=[HOME, Crumb(title, request.path)],
+        meta={"title": f"{title} A to Z"},
     )
 
 
@@ -164,17 +169,6 @@ def drug_detail(request, slug):
         crumbs=[HOME, Crumb("Drugs", reverse("monographs:drugs")), Crumb(drug.brand_name, request.path)],
         meta=drug.meta(),
         structured_data=[drug.structured_data(request.build_absolute_uri)],
-    )
-
-
-@public_page
-def condition_index(request):
-    return render_page(
-        request,
-        "monographs/subject_index.html",
-        {"title": "Conditions", "page": _paginate(request, Condition.objects.all())},
-        crumbs=[HOME, Crumb("Conditions", request.path)],
-        meta={"title": "Conditions A to Z"},
     )
 
 

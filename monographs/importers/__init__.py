@@ -10,7 +10,7 @@ import getpass
 from collections import defaultdict
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import ImportBatch
@@ -88,6 +88,8 @@ def import_paths(paths, *, fmt=None, dry_run=False, run_by=None, progress=_no_pr
                 run_by=run_by if run_by is not None else getpass.getuser(), files=[str(path) for path, _ in files]
             )
         result = loader.record_revisions()
+        if loader.wrote:
+            _refresh_statistics()
         if loader.batch:
             batch = loader.batch
             batch.finished_at = timezone.now()
@@ -96,6 +98,13 @@ def import_paths(paths, *, fmt=None, dry_run=False, run_by=None, progress=_no_pr
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+def _refresh_statistics():
+    """After a bulk load, let PostgreSQL's planner see the new rows before autovacuum does."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE monographs_article, monographs_revision, monographs_article_drugs")
 
 
 def _collect_inline(record: ArticleRecord, inline):

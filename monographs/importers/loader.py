@@ -17,7 +17,6 @@ from django.utils import timezone
 from .. import editorial
 from ..models import (
     Article,
-    ArticleRedirect,
     Condition,
     Drug,
     ImportBatch,
@@ -156,7 +155,9 @@ class Loader:
     def _load_batch(self, records: list[ArticleRecord]):
         self.seen += len(records)
         external = [r.external_id for r in records if r.external_id]
-        by_external = {a.external_id: a for a in Article.objects.canonical().filter(external_id__in=external)}
+        # "IS NOT NULL" lets PostgreSQL use the partial unique index with a long IN list.
+        with_external = Article.objects.canonical().filter(external_id__isnull=False, external_id__in=external)
+        by_external = {a.external_id: a for a in with_external}
         by_slug = {
             a.slug: a
             for a in Article.objects.canonical().filter(
@@ -186,10 +187,11 @@ class Loader:
                 new.append((record, article, subjects))
                 continue
             changed = [name for name, value in values.items() if getattr(article, name) != value]
-            if "slug" in changed and article.is_live:
-                ArticleRedirect.objects.update_or_create(old_slug=article.slug, defaults={"article": article})
+            old_slug = article.slug if article.is_live else None
             for name in changed:
                 setattr(article, name, values[name])
+            if "slug" in changed:
+                editorial.keep_old_address(article, old_slug)
             if "answer" in changed:
                 article.answer_html = render_markdown(article.answer)
                 update_fields.add("answer_html")

@@ -39,11 +39,11 @@ def undo_batch(batch_id: int) -> tuple[int, int]:
             continue
         previous = Revision.objects.select_related("sign_off").get(article=article, number=revision.number - 1)
         signed = SignOff.objects.filter(revision=previous).first()
-        byline = (
-            {"reviewer": signed.reviewer, "reviewed_on": signed.reviewed_on, "state": Article.State.PUBLISHED}
-            if signed and article.is_live
-            else {"state": article.state if article.state != Article.State.PUBLISHED or signed else Article.State.DRAFT}
-        )
+        if signed and article.is_live:
+            byline = {"reviewer": signed.reviewer, "reviewed_on": signed.reviewed_on}
+        else:
+            # Content nobody signed off never stays public.
+            byline = {"state": Article.State.DRAFT if article.is_live else article.state}
         editorial.apply_content(article, previous.content, **byline)
         undone = editorial.record_revision(article, source=Revision.Source.UNDO, note=f"Undid import batch {batch_id}")
         if signed and article.is_live:

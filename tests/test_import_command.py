@@ -144,3 +144,10 @@ def test_dry_run_counts_but_writes_nothing():
 
 def test_quiet_at_verbosity_zero():
     assert run(SEED, verbosity=0) == ""
+
+
+def test_a_nul_character_is_refused_with_its_line(tmp_path):
+    bad = write(tmp_path, "nul.txt", SEED_TEXT.replace("one-hour", "one-\x00hour"))
+    with pytest.raises(CommandError, match=rf"{bad}:\d+: answer: contains a NUL character"):
+        run(bad)
+    assert not Article.objects.exists()

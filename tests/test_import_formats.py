@@ -268,3 +268,10 @@ def test_make_corpus_is_deterministic_and_imports_cleanly(tmp_path):
         call_command("make_corpus", articles=200, drugs=50, conditions=10, seed=7, output=str(path), stdout=StringIO())
     assert one.read_bytes() == two.read_bytes()
     assert "200 created" in run(one)
+
+
+def test_nul_characters_are_refused_not_stored(tmp_path):
+    path = jsonl(tmp_path, answer("x", summary="a\u0000b", drugs=["Be\u0000sponsa"]))
+    message = problems_of(path)
+    assert f"{path}:1: summary: contains a NUL character" in message
+    assert f"{path}:1: drugs: contains a NUL character" in message

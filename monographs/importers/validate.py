@@ -25,8 +25,8 @@ def _max_length(model, name):
 def check_record(record, today: date) -> list[Problem]:
     """Return the problems of one record on its own."""
     if isinstance(record, SubjectRecord):
-        return _check_subject(record)
-    problems = _check_lengths(record)
+        return _check_subject(record) + _check_characters(record, [(record.kind, record.name), *record.fields.items()])
+    problems = _check_lengths(record) + _check_characters(record, vars(record).items())
     if not record.question:
         problems.append(record.problem("question", "is empty"))
     if not record.answer.strip():
@@ -51,6 +51,26 @@ def check_record(record, today: date) -> list[Problem]:
         if len(set(targets)) != len(targets):
             problems.append(record.problem(name, "lists the same answer twice"))
     return problems
+
+
+def _check_characters(record, fields) -> list[Problem]:
+    """A NUL character cannot be stored (PostgreSQL refuses it) and is never meant."""
+    return [
+        record.problem(name, "contains a NUL character (\\x00)")
+        for name, value in fields
+        if name not in ("path", "lines") and _has_nul(value)
+    ]
+
+
+def _has_nul(value) -> bool:
+    """Return whether a text, or any text inside a list or reference, holds a NUL."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(item) for item in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return any(_has_nul(item) for item in vars(value).values())
+    return False
 
 
 def _check_subject(record: SubjectRecord) -> list[Problem]:

@@ -75,10 +75,12 @@ def import_paths(paths, *, fmt=None, dry_run=False, run_by=None, progress=_no_pr
     problems += check.finish()
     if problems:
         raise InvalidInput(sorted(problems, key=lambda p: (p.path, p.line or 0)))
+    del check  # its keys and references are no longer needed: keep the peak low
 
     with transaction.atomic():
         loader = Loader()
         loader.load_subjects(subjects, inline)
+        del subjects, inline
         records = (r for r in read(files) if isinstance(r, ArticleRecord))
         loader.load_articles(progress(records, "Loading", total=articles))
         loader.load_links()

@@ -275,3 +275,10 @@ def test_nul_characters_are_refused_not_stored(tmp_path):
     message = problems_of(path)
     assert f"{path}:1: summary: contains a NUL character" in message
     assert f"{path}:1: drugs: contains a NUL character" in message
+
+
+def test_batches_are_listed_in_the_admin(admin_client, tmp_path):
+    run(jsonl(tmp_path, published("a")))
+    html = admin_client.get("/admin/monographs/importbatch/").content.decode()
+    assert "1 import batch" in html
+    assert admin_client.get("/admin/monographs/importbatch/add/").status_code == 403

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from ..models import ArticleRedirect, Condition, Drug, Page, Reviewer, SupportGroup
+from ..models import ArticleRedirect, Condition, Drug, ImportBatch, Page, Reviewer, SupportGroup
 from .articles import ArticleAdmin  # noqa: F401  (registers itself)
 
 admin.site.site_header = "drugref editorial"
@@ -55,3 +55,19 @@ class PageAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "updated_at"]
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Import runs, for the record: they are made and undone with import_articles, not here."""
+
+    list_display = ["pk", "started_at", "run_by", "created", "updated", "unchanged", "undone_at"]
+    list_filter = ["undone_at"]
+    date_hierarchy = "started_at"
+    readonly_fields = ["started_at", "finished_at", "run_by", "files", "created", "updated", "unchanged", "undone_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -151,3 +151,10 @@ def test_a_nul_character_is_refused_with_its_line(tmp_path):
     with pytest.raises(CommandError, match=rf"{bad}:\d+: answer: contains a NUL character"):
         run(bad)
     assert not Article.objects.exists()
+
+
+def test_reimporting_a_saved_page_keeps_the_review_interval_an_editor_set():
+    run(SEED)
+    Article.objects.update(review_interval_days=Article.ReviewInterval.QUARTER)
+    assert "1 unchanged" in run(SEED)
+    assert Article.objects.get().review_interval_days == Article.ReviewInterval.QUARTER

@@ -228,6 +228,8 @@ class Loader:
 
     def _values(self, record):
         values = {name: getattr(record, name) for name in TEXT_FIELDS}
+        if not record.carries_review_interval:
+            del values["review_interval_days"]  # a saved page has none: keep the answer's own
         values["reviewer_id"] = (
             self.ids["reviewer"][self._subject_key("reviewer", record.reviewer)] if record.reviewer else None
         )

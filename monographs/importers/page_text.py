@@ -132,6 +132,7 @@ def parse_text(text: str, path: str) -> ArticleRecord:
         state="published",
         drugs=drugs,
         conditions=conditions,
+        carries_review_interval=False,
         lines={"question": q_line, "reviewer": r_line, "reviewed_on": r_line, "answer": a_line + 1},
     )
 

@@ -91,6 +91,7 @@ class ArticleRecord:
     conditions: list[ConditionRef] = field(default_factory=list)
     external_id: str | None = None
     review_interval_days: int | None = None
+    carries_review_interval: bool = True
     support_groups: list[SupportGroupRef] | None = None
     related_questions: list[str] | None = None
     read_next: list[str] | None = None

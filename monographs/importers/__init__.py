@@ -63,15 +63,11 @@ def import_paths(paths, *, fmt=None, dry_run=False, run_by=None, progress=_no_pr
             problems.append(item)
             continue
         check.add(item)
+        _collect_inline(item, inline)
         if isinstance(item, SubjectRecord):
             subjects[(item.kind, item.key)] = item
-            for name in item.fields.get("conditions", []):
-                inline["condition"].setdefault(name.lower(), {"name": name})
-            for name in item.fields.get("drugs", []):
-                inline["drug"].setdefault(name.lower(), {"name": name})
         else:
             articles += 1
-            _collect_inline(item, inline)
     problems += check.finish()
     if problems:
         raise InvalidInput(sorted(problems, key=lambda p: (p.path, p.line or 0)))
@@ -90,9 +86,8 @@ def import_paths(paths, *, fmt=None, dry_run=False, run_by=None, progress=_no_pr
                 run_by=run_by if run_by is not None else getpass.getuser(), files=[str(path) for path, _ in files]
             )
         result = loader.record_revisions()
-        if loader.wrote:
-            _refresh_statistics()
         if loader.batch:
+            _refresh_statistics()
             batch = loader.batch
             batch.finished_at = timezone.now()
             batch.created, batch.updated, batch.unchanged = len(result.created), len(result.updated), result.unchanged
@@ -109,8 +104,14 @@ def _refresh_statistics():
             cursor.execute("ANALYZE monographs_article, monographs_revision, monographs_article_drugs")
 
 
-def _collect_inline(record: ArticleRecord, inline):
-    """Remember subjects an answer names, so the loader can create the missing ones."""
+def _collect_inline(record, inline):
+    """Remember subjects a record names, so the loader can create the missing ones."""
+    if isinstance(record, SubjectRecord):
+        for name in record.fields.get("conditions", []):
+            inline["condition"].setdefault(name.lower(), {"name": name})
+        for name in record.fields.get("drugs", []):
+            inline["drug"].setdefault(name.lower(), {"name": name})
+        return
     for drug in record.drugs:
         inline["drug"].setdefault(drug.brand_name.lower(), {"name": drug.brand_name, "generic_name": drug.generic_name})
     for condition in record.conditions:

@@ -221,10 +221,7 @@ class Loader:
         for name, kind in SUBJECTS.items():
             through = Article._meta.get_field(name).remote_field.through
             through.objects.filter(article_id__in=stale[name]).delete()
-            bulk.insert(
-                through,
-                [through(article_id=a, **{f"{MODELS[kind]._meta.model_name}_id": b}) for a, b in subject_rows[name]],
-            )
+            bulk.insert_rows(through, ("article_id", f"{MODELS[kind]._meta.model_name}_id"), subject_rows[name])
 
     def _values(self, record):
         values = {name: getattr(record, name) for name in TEXT_FIELDS}
@@ -277,13 +274,13 @@ class Loader:
                     wanted = [ids[slug] for slug in self.links[source_id][name]]
                     if wanted != current[source_id]:
                         stale.append(source_id)
-                        new += [model(source_id=source_id, target_id=t, position=n) for n, t in enumerate(wanted)]
+                        new += [(source_id, t, n) for n, t in enumerate(wanted)]
                         if not self.changed[source_id]:
                             bump.append(source_id)  # changed only now: its revision needs a number
                         if "created" not in self.changed[source_id]:
                             self.changed[source_id].append(name)
                 model.objects.filter(source_id__in=stale).delete()
-                bulk.insert(model, new)
+                bulk.insert_rows(model, ("source_id", "target_id", "position"), new)
                 Article.objects.filter(pk__in=bump).update(version=F("version") + 1)
                 self.wrote |= bool(stale)
 

@@ -156,18 +156,18 @@ class Loader:
         self.seen += len(records)
         external = [r.external_id for r in records if r.external_id]
         # "IS NOT NULL" lets PostgreSQL use the partial unique index with a long IN list.
-        with_external = Article.objects.canonical().filter(external_id__isnull=False, external_id__in=external)
+        # The rendered HTML is never compared, only replaced: don't fetch it.
+        answers = Article.objects.canonical().defer("answer_html")
+        with_external = answers.filter(external_id__isnull=False, external_id__in=external)
         by_external = {a.external_id: a for a in with_external}
         by_slug = {
-            a.slug: a
-            for a in Article.objects.canonical().filter(
-                slug__in=[r.slug for r in records if r.external_id not in by_external]
-            )
+            a.slug: a for a in answers.filter(slug__in=[r.slug for r in records if r.external_id not in by_external])
         }
         matches = [by_external.get(r.external_id) or by_slug.get(r.slug) for r in records]
         current = editorial.subject_ids([a.pk for a in matches if a])
 
-        new, updates, update_fields, subject_rows, stale = [], [], {"updated_at"}, defaultdict(list), defaultdict(list)
+        new, updates, rendered = [], [], []
+        update_fields, subject_rows, stale = {"updated_at"}, defaultdict(list), defaultdict(list)
         for record, article in zip(records, matches, strict=True):
             values = self._values(record)
             subjects = {
@@ -194,7 +194,7 @@ class Loader:
                 editorial.keep_old_address(article, old_slug)
             if "answer" in changed:
                 article.answer_html = render_markdown(article.answer)
-                update_fields.add("answer_html")
+                rendered.append(article)
             for name, ids in subjects.items():
                 if ids != current[article.pk][name]:
                     changed.append(name)
@@ -218,6 +218,7 @@ class Loader:
                 subject_rows[name] += [(article.pk, pk) for pk in ids]
             self._remember(record, article)
         Article.objects.bulk_update(updates, sorted(update_fields - set(SUBJECTS)), batch_size=BATCH)
+        Article.objects.bulk_update(rendered, ["answer_html"], batch_size=BATCH)
         for name, kind in SUBJECTS.items():
             through = Article._meta.get_field(name).remote_field.through
             through.objects.filter(article_id__in=stale[name]).delete()

@@ -16,4 +16,6 @@ class MonographsConfig(AppConfig):
     verbose_name = "Medical answers"
 
     def ready(self):
+        from . import lookups  # noqa: F401  (registers field__any)
+
         post_migrate.connect(_keep_search_index, sender=self)

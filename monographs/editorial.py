@@ -81,7 +81,7 @@ def subject_ids(pks) -> dict[int, dict[str, list[int]]]:
     for name in SUBJECT_FIELDS:
         through = Article._meta.get_field(name).remote_field.through
         target = f"{Article._meta.get_field(name).related_model._meta.model_name}_id"
-        for article_id, target_id in through.objects.filter(article_id__in=pks).values_list("article_id", target):
+        for article_id, target_id in through.objects.filter(article_id__any=pks).values_list("article_id", target):
             subjects[article_id][name].append(target_id)
     for ids in subjects.values():
         for name in SUBJECT_FIELDS:
@@ -91,7 +91,7 @@ def subject_ids(pks) -> dict[int, dict[str, list[int]]]:
 
 def snapshots(pks) -> dict[int, dict]:
     """Return the content of many answers at once, in a fixed number of queries."""
-    rows = Article.objects.filter(pk__in=pks).values("pk", *CONTENT_FIELDS)
+    rows = Article.objects.filter(pk__any=pks).values("pk", *CONTENT_FIELDS)
     contents = {row.pop("pk"): row | {name: [] for name in LINK_MODELS} for row in rows}
     for pk, ids in subject_ids(list(contents)).items():
         contents[pk] |= ids
@@ -99,7 +99,7 @@ def snapshots(pks) -> dict[int, dict]:
         for name in SUBJECT_FIELDS:
             content.setdefault(name, [])
     for name, model in LINK_MODELS.items():
-        links = model.objects.filter(source_id__in=contents).order_by("source_id", "position", "pk")
+        links = model.objects.filter(source_id__any=contents).order_by("source_id", "position", "pk")
         for source_id, target_id in links.values_list("source_id", "target_id"):
             contents[source_id][name].append(target_id)
     return contents

@@ -7,11 +7,12 @@ record's reviewer on the record's date when the record is published.
 Whatever is unchanged is not written at all, not even a timestamp.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import MD5, Lower
 from django.utils import timezone
 
 from .. import editorial
@@ -156,12 +157,12 @@ class Loader:
         self.seen += len(records)
         external = [r.external_id for r in records if r.external_id]
         # "IS NOT NULL" lets PostgreSQL use the partial unique index with a long IN list.
-        # The rendered HTML is never compared, only replaced: don't fetch it.
-        answers = Article.objects.canonical().defer("answer_html")
-        with_external = answers.filter(external_id__isnull=False, external_id__in=external)
+        # Answers are compared by their MD5, and the HTML is only replaced: fetch neither text.
+        answers = Article.objects.canonical().defer("answer", "answer_html").annotate(answer_md5=MD5("answer"))
+        with_external = answers.filter(external_id__isnull=False, external_id__any=external)
         by_external = {a.external_id: a for a in with_external}
         by_slug = {
-            a.slug: a for a in answers.filter(slug__in=[r.slug for r in records if r.external_id not in by_external])
+            a.slug: a for a in answers.filter(slug__any=[r.slug for r in records if r.external_id not in by_external])
         }
         matches = [by_external.get(r.external_id) or by_slug.get(r.slug) for r in records]
         current = editorial.subject_ids([a.pk for a in matches if a])
@@ -186,7 +187,7 @@ class Loader:
                 )
                 new.append((record, article, subjects))
                 continue
-            changed = [name for name, value in values.items() if getattr(article, name) != value]
+            changed = [name for name, value in values.items() if _differs(article, name, value)]
             old_slug = article.slug if article.is_live else None
             for name in changed:
                 setattr(article, name, values[name])
@@ -194,7 +195,7 @@ class Loader:
                 editorial.keep_old_address(article, old_slug)
             if "answer" in changed:
                 article.answer_html = render_markdown(article.answer)
-                rendered.append(article)
+                rendered.append(article)  # saved on its own: other rows never loaded their text
             for name, ids in subjects.items():
                 if ids != current[article.pk][name]:
                     changed.append(name)
@@ -217,11 +218,11 @@ class Loader:
             for name, ids in subjects.items():
                 subject_rows[name] += [(article.pk, pk) for pk in ids]
             self._remember(record, article)
-        Article.objects.bulk_update(updates, sorted(update_fields - set(SUBJECTS)), batch_size=BATCH)
-        Article.objects.bulk_update(rendered, ["answer_html"], batch_size=BATCH)
+        Article.objects.bulk_update(updates, sorted(update_fields - {*SUBJECTS, "answer"}), batch_size=BATCH)
+        Article.objects.bulk_update(rendered, ["answer", "answer_html"], batch_size=BATCH)
         for name, kind in SUBJECTS.items():
             through = Article._meta.get_field(name).remote_field.through
-            through.objects.filter(article_id__in=stale[name]).delete()
+            through.objects.filter(article_id__any=stale[name]).delete()
             bulk.insert_rows(through, ("article_id", f"{MODELS[kind]._meta.model_name}_id"), subject_rows[name])
 
     def _values(self, record):
@@ -258,14 +259,14 @@ class Loader:
         missing = list(missing)
         for start in range(0, len(missing), 5000):
             ids.update(
-                Article.objects.canonical().filter(slug__in=missing[start : start + 5000]).values_list("slug", "pk")
+                Article.objects.canonical().filter(slug__any=missing[start : start + 5000]).values_list("slug", "pk")
             )
         sources = list(self.links)
         for start in range(0, len(sources), BATCH * 5):
             chunk = sources[start : start + BATCH * 5]
             for name, model in LINKS.items():
                 current = defaultdict(list)
-                rows = model.objects.filter(source_id__in=chunk).order_by("source_id", "position", "pk")
+                rows = model.objects.filter(source_id__any=chunk).order_by("source_id", "position", "pk")
                 for source_id, target_id in rows.values_list("source_id", "target_id"):
                     current[source_id].append(target_id)
                 stale, new, bump = [], [], []
@@ -280,9 +281,9 @@ class Loader:
                             bump.append(source_id)  # changed only now: its revision needs a number
                         if "created" not in self.changed[source_id]:
                             self.changed[source_id].append(name)
-                model.objects.filter(source_id__in=stale).delete()
+                model.objects.filter(source_id__any=stale).delete()
                 bulk.insert_rows(model, ("source_id", "target_id", "position"), new)
-                Article.objects.filter(pk__in=bump).update(version=F("version") + 1)
+                Article.objects.filter(pk__any=bump).update(version=F("version") + 1)
                 self.wrote |= bool(stale)
 
     def record_revisions(self):
@@ -292,7 +293,7 @@ class Loader:
         for start in range(0, len(changed), BATCH):
             chunk = changed[start : start + BATCH]
             contents = editorial.snapshots(chunk)
-            rows = Article.objects.filter(pk__in=chunk).values_list(
+            rows = Article.objects.filter(pk__any=chunk).values_list(
                 "pk", "version", "state", "reviewer_id", "reviewed_on"
             )
             revisions, bylines = [], {}
@@ -331,6 +332,12 @@ class Loader:
         return self.result
 
 
+def _differs(article, name, value) -> bool:
+    if name == "answer":
+        return article.answer_md5 != hashlib.md5(value.encode()).hexdigest()
+    return getattr(article, name) != value
+
+
 def _plain_fields(spec):
     """Return a subject's own column values from a record or an inline reference."""
     if isinstance(spec, SubjectRecord):
@@ -341,7 +348,7 @@ def _plain_fields(spec):
 def _give_slugs(model, objects, name_field):
     """Give new subjects slugs that no row uses yet."""
     bases = [slug_for(getattr(obj, name_field)) or "item" for obj in objects]
-    taken = set(model.objects.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    taken = set(model.objects.filter(slug__any=set(bases)).values_list("slug", flat=True))
     for base in {base for base in bases if base in taken}:
         taken |= set(model.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
     for obj, base in zip(objects, bases, strict=True):

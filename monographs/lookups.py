@@ -1,0 +1,34 @@
+"""`field__any=[...]`: membership in a long list, as one array parameter on PostgreSQL.
+
+`field__in` sends one placeholder per value, and both psycopg and Django spend
+time on each; with lists of thousands of keys (imports, exports) that dominates.
+On other databases it is the same as `__in`.
+"""
+
+from django.db.models import Field, ForeignObject, Lookup
+
+
+class Any(Lookup):
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [[self.lhs.output_field.get_db_prep_value(v, connection, prepared=False) for v in value]]
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if not values:
+            return "0 = 1", []
+        params = [self.lhs.output_field.get_db_prep_value(v, connection, prepared=False) for v in values]
+        return f"{lhs} IN ({', '.join(['%s'] * len(params))})", [*lhs_params, *params]
+
+
+# Related fields keep their own lookups, so they need it too.
+Field.register_lookup(Any)
+ForeignObject.register_lookup(Any)

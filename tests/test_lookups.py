@@ -1,0 +1,26 @@
+"""field__any: list membership as one parameter, the same answers as __in."""
+
+import pytest
+
+from monographs.models import Article
+
+pytestmark = pytest.mark.django_db
+
+
+def test_any_matches_like_in(make_article):
+    first, second, _third = make_article(), make_article(), make_article()
+    for values, expected in (
+        ([first.slug, second.slug], {first, second}),
+        ([first.slug, "nowhere"], {first}),
+        ([], set()),
+    ):
+        assert set(Article.objects.filter(slug__any=values)) == expected == set(Article.objects.filter(slug__in=values))
+    assert set(Article.objects.filter(pk__any=[first.pk, second.pk])) == {first, second}
+
+
+def test_any_takes_one_parameter_on_postgresql(make_article):
+    from django.db import connection
+
+    query = Article.objects.filter(pk__any=list(range(5000))).query
+    _sql, params = query.sql_with_params()
+    assert len(params) == (1 if connection.vendor == "postgresql" else 5000)

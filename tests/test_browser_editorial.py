@@ -53,7 +53,7 @@ class Site:
         self.open("/admin/login/")
         self.find("#id_username").send_keys(username)
         self.find("#id_password").send_keys(password + Keys.ENTER)
-        self.find("#site-name")
+        self.find("#user-tools")  # only once logged in: the login page has a header too
 
     def as_reader(self):
         """Become a new reader: no login, and nothing cached from earlier visits."""

@@ -64,12 +64,6 @@ def changed_fields(before: dict, after: dict) -> list[str]:
     return [name.replace("_", " ") for name in names if before.get(name) != after.get(name)]
 
 
-def empty_content() -> dict:
-    """Return the content of an answer with nothing in it yet."""
-    content = {name: Article._meta.get_field(name).get_default() for name in CONTENT_FIELDS}
-    return content | {name: [] for name in (*SUBJECT_FIELDS, *LINK_MODELS)}
-
-
 def snapshot(article: Article) -> dict:
     """Return an answer's content as plain data: text fields, subject ids, ordered link targets."""
     return snapshots([article.pk])[article.pk]
@@ -219,10 +213,14 @@ def reviewer_for(user) -> Reviewer:
     return reviewer
 
 
-def needs_sign_off(article: Article) -> bool:
-    """Return whether the answer's latest revision awaits a medical sign-off."""
-    latest = article.revisions.order_by("-number").first()
-    return latest is not None and not SignOff.objects.filter(revision=latest).exists()
+def latest_revision(article: Article) -> Revision | None:
+    """Return the answer's newest revision: the one a sign-off would approve."""
+    return article.revisions.order_by("-number").first()
+
+
+def needs_sign_off(revision: Revision | None) -> bool:
+    """Return whether a revision exists and still awaits a medical sign-off."""
+    return revision is not None and not SignOff.objects.filter(revision=revision).exists()
 
 
 @transaction.atomic
@@ -232,13 +230,13 @@ def sign_off(article, *, user, revision_number, change_note="") -> SignOff:
         raise PermissionDenied("Only medical reviewers can sign off answers.")
     reviewer = reviewer_for(user)
     article = Article.objects.select_for_update().get(pk=article.pk)
-    latest = article.revisions.order_by("-number").first()
+    latest = latest_revision(article)
     if latest is None or latest.number != revision_number:
         raise EditorialError(
             f"The answer changed after you opened it: revision {latest.number if latest else 0} is now the "
             f"latest, not {revision_number}. Read it again before you sign it off."
         )
-    if SignOff.objects.filter(revision=latest).exists():
+    if not needs_sign_off(latest):
         raise EditorialError(f"Revision {latest.number} is already signed off.")
     draft = working_copy(article)
     signed = publish(

@@ -224,8 +224,8 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.action(description="Sign off and publish", permissions=["sign_off"])
     def sign_off_and_publish(self, request, queryset):
         def sign(article):
-            latest = article.revisions.order_by("-number").first()
-            if latest is None or not editorial.needs_sign_off(article):
+            latest = editorial.latest_revision(article)
+            if not editorial.needs_sign_off(latest):
                 raise editorial.EditorialError(f"“{article}” has no changes waiting for a sign-off.")
             editorial.sign_off(article, user=request.user, revision_number=latest.number)
 

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
 from .. import editorial
-from ..models import Article, Revision, SignOff
+from ..models import Article, Revision
 from ..rendering import render_markdown
 from ..views import render_answer
 from . import diff
@@ -49,14 +49,14 @@ def editorial_context(admin_view, request, article) -> dict:
     """Return what the change page shows about an answer's draft, review and history."""
     canonical = article.draft_of or article
     draft = editorial.working_copy(canonical)
-    latest = canonical.revisions.order_by("-number").first()
+    latest = editorial.latest_revision(canonical)
     return {
         "canonical": canonical,
         "working_copy": draft,
         "is_pending_draft": article.draft_of_id is not None,
         "pending_draft": draft if draft is not canonical else None,
         "latest_revision": latest,
-        "needs_sign_off": latest is not None and not SignOff.objects.filter(revision=latest).exists(),
+        "needs_sign_off": editorial.needs_sign_off(latest),
         "live_sign_off": canonical.sign_offs.select_related("reviewer").first(),
         "can_change": admin_view.has_change_permission(request),
         "can_sign_off": admin_view.has_sign_off_permission(request),
@@ -102,7 +102,7 @@ def sign_off(admin_view, request, pk):
     if not admin_view.has_sign_off_permission(request):
         raise PermissionDenied
     canonical = admin_view.get_canonical(request, pk)
-    latest = canonical.revisions.order_by("-number").first()
+    latest = editorial.latest_revision(canonical)
     if latest is None:
         raise Http404("Nothing to sign off")
     if request.method == "POST":
@@ -130,7 +130,7 @@ def sign_off(admin_view, request, pk):
             "title": f"Sign off “{latest.content['question']}”",
             "article": canonical,
             "revision": latest,
-            "already_signed": SignOff.objects.filter(revision=latest).exists(),
+            "already_signed": not editorial.needs_sign_off(latest),
             "answer_html": render_markdown(latest.content["answer"]),
             "rows": diff.compare(live.revision, latest) if live and live.revision != latest else None,
             "reviewer": _reviewer_or_none(request.user),

@@ -21,8 +21,6 @@ from ..models import (
     Condition,
     Drug,
     ImportBatch,
-    ReadNext,
-    RelatedQuestion,
     Reviewer,
     Revision,
     SignOff,
@@ -37,7 +35,7 @@ BATCH = 1000
 TEXT_FIELDS = ("question", "slug", "answer", "summary", "state", "reviewed_on", "review_interval_days")
 MODELS = {"condition": Condition, "drug": Drug, "reviewer": Reviewer, "support_group": SupportGroup}
 NAME = {"condition": "name", "drug": "brand_name", "reviewer": "name", "support_group": "name"}
-LINKS = {"related_questions": RelatedQuestion, "read_next": ReadNext}
+LINKS = editorial.LINK_MODELS
 SUBJECTS = {"drugs": "drug", "conditions": "condition", "support_groups": "support_group"}
 
 

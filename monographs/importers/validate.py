@@ -11,11 +11,12 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 
+from ..editorial import LINK_MODELS
 from ..models import Article, Condition, Drug, Reviewer, SupportGroup
 from .records import ArticleRecord, Problem, SubjectRecord
 
 DB_CHUNK = 5000
-LINK_FIELDS = ("related_questions", "read_next")
+LINK_FIELDS = tuple(LINK_MODELS)
 
 
 def _max_length(model, name):

@@ -85,18 +85,24 @@ def subject_ids(pks) -> dict[int, dict[str, list[int]]]:
 
 def snapshots(pks) -> dict[int, dict]:
     """Return the content of many answers at once, in a fixed number of queries."""
-    rows = Article.objects.filter(pk__any=pks).values("pk", *CONTENT_FIELDS)
-    contents = {row.pop("pk"): row | {name: [] for name in LINK_MODELS} for row in rows}
-    for pk, ids in subject_ids(list(contents)).items():
-        contents[pk] |= ids
-    for content in contents.values():
-        for name in SUBJECT_FIELDS:
-            content.setdefault(name, [])
-    for name, model in LINK_MODELS.items():
-        links = model.objects.filter(source_id__any=contents).order_by("source_id", "position", "pk")
-        for source_id, target_id in links.values_list("source_id", "target_id"):
-            contents[source_id][name].append(target_id)
+    rows = list(Article.objects.filter(pk__any=pks).values("pk", *CONTENT_FIELDS))
+    found = [row["pk"] for row in rows]
+    subjects, links = subject_ids(found), link_ids(found)
+    contents = {}
+    for row in rows:
+        pk = row.pop("pk")
+        contents[pk] = row | subjects[pk] | links[pk]
     return contents
+
+
+def link_ids(pks) -> dict[int, dict[str, list[int]]]:
+    """Return the curated link targets of many answers, in reading order, a query per kind of link."""
+    links = defaultdict(lambda: {name: [] for name in LINK_MODELS})
+    for name, model in LINK_MODELS.items():
+        rows = model.objects.filter(source_id__any=pks).order_by("source_id", "position", "pk")
+        for source_id, target_id in rows.values_list("source_id", "target_id"):
+            links[source_id][name].append(target_id)
+    return links
 
 
 def apply_content(article: Article, content: dict, **fields) -> Article:

@@ -91,6 +91,44 @@ def test_jsonl_imports_answers_and_subjects_with_forward_references(tmp_path):
     assert signed.revision.batch == ImportBatch.objects.get()
 
 
+def test_each_revision_an_import_records_holds_the_answers_content(tmp_path):
+    from monographs import editorial
+
+    records = [
+        published("a", drugs=["Besponsa"], related_questions=["c", "b"], read_next=["b"]),
+        answer("b", conditions=["ALL"], support_groups=["ALL support"]),
+        published("c", related_questions=["a"]),
+    ]
+    run(jsonl(tmp_path, *records))
+    records[0] = published("a", drugs=["Besponsa", "Mylotarg"], related_questions=["b"], summary="Now shorter.")
+    run(jsonl(tmp_path, *records))
+    for article in Article.objects.all():
+        assert article.revisions.order_by("-number").first().content == editorial.snapshot(article)
+    assert Article.objects.get(slug="a").revisions.count() == 2
+
+
+def test_a_change_of_links_alone_is_a_new_revision(tmp_path):
+    run(jsonl(tmp_path, published("a", related_questions=["b"]), published("b"), published("c")))
+    out = run(
+        jsonl(tmp_path, published("a", related_questions=["c", "b"]), published("b"), published("c")), verbosity=2
+    )
+    assert "updated a: related questions" in out and "1 updated, 2 unchanged" in out
+    article = Article.objects.for_page().get(slug="a")
+    assert (article.version, [a.slug for a in article.related_questions]) == (2, ["c", "b"])
+    assert SignOff.objects.filter(revision__article=article, revision__number=2).exists()
+
+
+def test_answers_saved_after_an_import_get_ids_of_their_own(tmp_path, reviewer):
+    run(jsonl(tmp_path, published("a", related_questions=["b"]), published("b")))
+    imported = set(Article.objects.values_list("pk", flat=True))
+    later = Article.objects.create(
+        question="Later?", slug="later", answer="Later.", state="published", reviewer=reviewer, reviewed_on="2024-03-12"
+    )
+    assert later.pk > max(imported)
+    run(jsonl(tmp_path, published("c", related_questions=["a", "later"]), name="more.jsonl"))
+    assert [a.slug for a in Article.objects.for_page().get(slug="c").related_questions] == ["a", "later"]
+
+
 def test_markdown_front_matter_imports_an_answer(tmp_path):
     path = tmp_path / "answer.md"
     path.write_text(

@@ -13,7 +13,6 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..models import ImportBatch
 from . import jsonl, markdown, page_text
 from .loader import Loader, LoadResult
 from .records import ArticleRecord, InvalidInput, Problem, SubjectRecord
@@ -71,27 +70,22 @@ def import_paths(paths, *, fmt=None, dry_run=False, run_by=None, progress=_no_pr
     problems += check.finish()
     if problems:
         raise InvalidInput(sorted(problems, key=lambda p: (p.path, p.line or 0)))
-    del check  # its keys and references are no longer needed: keep the peak low
+    answers, targets = check.answer_keys()
+    del check  # its locations and references are no longer needed: keep the peak low
 
     with transaction.atomic():
-        loader = Loader()
+        loader = Loader(
+            run_by=run_by if run_by is not None else getpass.getuser(), files=[str(path) for path, _ in files]
+        )
         loader.load_subjects(subjects, inline)
         del subjects, inline
+        loader.assign_ids(answers, targets)
+        del answers, targets
         records = (r for r in read(files) if isinstance(r, ArticleRecord))
         loader.load_articles(progress(records, "Loading", total=articles))
-        loader.load_links()
-        if loader.wrote:
-            # A run that changes nothing writes nothing, not even its batch.
-            loader.batch = ImportBatch.objects.create(
-                run_by=run_by if run_by is not None else getpass.getuser(), files=[str(path) for path, _ in files]
-            )
-        result = loader.record_revisions()
-        if loader.batch:
+        result = loader.finish()
+        if result.batch:
             _refresh_statistics()
-            batch = loader.batch
-            batch.finished_at = timezone.now()
-            batch.created, batch.updated, batch.unchanged = len(result.created), len(result.updated), result.unchanged
-            batch.save()
         if dry_run:
             transaction.set_rollback(True)
     return result

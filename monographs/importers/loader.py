@@ -1,9 +1,11 @@
 """The one loader: write a validated run to the database in batches, idempotently.
 
-Subjects (drugs, conditions, reviewers, support groups) are written first,
-then answers in batches, then curated links (whose targets may come later
-in the run), then one revision per changed answer: signed off by the
-record's reviewer on the record's date when the record is published.
+Subjects (drugs, conditions, reviewers, support groups) are written first.
+Then every answer of the run gets its id, its own if it is in the database
+already, else one reserved for it, so that links to answers later in the run
+resolve at once. Answers are then written a batch at a time, each with its
+subjects, curated links and one revision per changed answer: signed off by
+the record's reviewer on the record's date when the record publishes it.
 Whatever is unchanged is not written at all, not even a timestamp.
 """
 
@@ -11,7 +13,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.db.models.functions import MD5, Lower
 from django.utils import timezone
 
@@ -38,6 +40,22 @@ NAME = {"condition": "name", "drug": "brand_name", "reviewer": "name", "support_
 LINKS = editorial.LINK_MODELS
 SUBJECTS = {"drugs": "drug", "conditions": "condition", "support_groups": "support_group"}
 
+# An answer's rows in its subject and link tables: (answer column, other column).
+THROUGH = {name: Article._meta.get_field(name).remote_field.through for name in SUBJECTS} | LINKS
+COLUMNS = {name: ("article_id", f"{MODELS[kind]._meta.model_name}_id") for name, kind in SUBJECTS.items()} | {
+    name: ("source_id", "target_id") for name in LINKS
+}
+# What the loader reads of an answer in the database to compare a record with (the answer by its MD5).
+ROW_FIELDS = (
+    "question", "slug", "summary", "review_interval_days", "state", "reviewer_id", "reviewed_on", "external_id",
+    "version",
+)  # fmt: skip
+NEW_COLUMNS = ("id", "answer", "answer_html", "created_at", "updated_at", *ROW_FIELDS)
+NEW_ROW = {"review_interval_days": None, "external_id": None, "version": 1}
+NEW_CONTENT = {"review_interval_days": None} | {name: [] for name in THROUGH}
+REVISION_FIELDS = (*editorial.CONTENT_FIELDS, *editorial.SUBJECT_FIELDS, *LINKS)
+CHANGE_NAMES = {"reviewer_id": "reviewer", "reviewed_on": "review date", "external_id": "external ID"}
+
 
 @dataclass
 class LoadResult:
@@ -54,16 +72,15 @@ def subject_key(kind, name, credentials=""):
 class Loader:
     """Load one run; call inside a transaction, after the run has been validated."""
 
-    def __init__(self):
-        self.batch = None  # made by the caller once something is written
+    def __init__(self, *, run_by: str, files: list[str]):
+        self.run_by, self.files = run_by, files
+        self.batch = None  # made when the run first writes something
         self.wrote = False
         self.now = timezone.now()
         self.result = LoadResult()
         self.ids = {kind: {} for kind in MODELS}  # kind -> key -> id
-        self.article_ids = {}  # slug -> id, for the run's answers
-        self.links = {}  # answer id -> {field: [target slugs]}
-        self.changed = defaultdict(list)  # answer id -> names of changed fields
-        self.slugs = {}  # answer id -> slug
+        self.answer_ids = {}  # slug -> id: every answer of the run, and the link targets outside it
+        self.existing = set()  # ids of those already in the database
         self.seen = 0
 
     # Subjects
@@ -140,6 +157,22 @@ class Loader:
 
     # Answers
 
+    def assign_ids(self, run: dict, targets: set):
+        """Give every answer of the run its id before any is written, so links between them resolve at once.
+
+        `run` maps each record's slug to its external id (or None); `targets` are the link targets
+        outside the run. An answer already in the database keeps its id (found by external id, else
+        by slug); a new one gets an id reserved from the table's sequence.
+        """
+        external = {ext: slug for slug, ext in run.items() if ext}
+        for ext, pk in _chunked(Article.objects.canonical().filter(external_id__isnull=False), "external_id", external):
+            self.answer_ids[external[ext]] = pk
+        wanted = [slug for slug in run if slug not in self.answer_ids] + list(targets)
+        self.answer_ids.update(_chunked(Article.objects.canonical(), "slug", wanted))
+        self.existing = set(self.answer_ids.values())
+        new = [slug for slug in run if slug not in self.answer_ids]
+        self.answer_ids.update(zip(new, bulk.reserve_ids(Article, len(new)), strict=True))
+
     def load_articles(self, records):
         """Create or update answers from a stream of records, a batch at a time."""
         chunk = []
@@ -153,75 +186,94 @@ class Loader:
 
     def _load_batch(self, records: list[ArticleRecord]):
         self.seen += len(records)
-        external = [r.external_id for r in records if r.external_id]
-        # "IS NOT NULL" lets PostgreSQL use the partial unique index with a long IN list.
-        # Answers are compared by their MD5, and the HTML is only replaced: fetch neither text.
-        answers = Article.objects.canonical().defer("answer", "answer_html").annotate(answer_md5=MD5("answer"))
-        with_external = answers.filter(external_id__isnull=False, external_id__any=external)
-        by_external = {a.external_id: a for a in with_external}
-        by_slug = {
-            a.slug: a for a in answers.filter(slug__any=[r.slug for r in records if r.external_id not in by_external])
-        }
-        matches = [by_external.get(r.external_id) or by_slug.get(r.slug) for r in records]
-        current = editorial.subject_ids([a.pk for a in matches if a])
-
-        new, updates, rendered = [], [], []
-        update_fields, subject_rows, stale = {"updated_at"}, defaultdict(list), defaultdict(list)
-        for record, article in zip(records, matches, strict=True):
+        pks = [self.answer_ids[record.slug] for record in records]
+        current = _current([pk for pk in pks if pk in self.existing])
+        writes = _Writes()
+        for record, pk in zip(records, pks, strict=True):
             values = self._values(record)
-            subjects = {
+            carried = {
                 name: sorted({self.ids[kind][self._subject_key(kind, ref)] for ref in getattr(record, name)})
                 for name, kind in SUBJECTS.items()
                 if getattr(record, name) is not None
             }
-            if article is None:
-                # Revision 1 is recorded below; setting the version now spares an UPDATE per row.
-                article = Article(
-                    **values,
-                    answer_html=render_markdown(values["answer"]),
-                    created_at=self.now,
-                    updated_at=self.now,
-                    version=1,
-                )
-                new.append((record, article, subjects))
-                continue
-            changed = [name for name, value in values.items() if _differs(article, name, value)]
-            old_slug = article.slug if article.is_live else None
-            for name in changed:
-                setattr(article, name, values[name])
-            if "slug" in changed:
-                editorial.keep_old_address(article, old_slug)
-            if "answer" in changed:
-                article.answer_html = render_markdown(article.answer)
-                rendered.append(article)  # saved on its own: other rows never loaded their text
-            for name, ids in subjects.items():
-                if ids != current[article.pk][name]:
-                    changed.append(name)
-                    stale[name].append(article.pk)
-                    subject_rows[name] += [(article.pk, pk) for pk in ids]
-            if changed:
-                article.updated_at = self.now
-                article.version += 1
-                update_fields.update(changed)
-                update_fields.add("version")
-                updates.append(article)
-                self.changed[article.pk] += changed
-            self._remember(record, article)
+            carried |= {
+                name: [self.answer_ids[slug] for slug in getattr(record, name)]
+                for name in LINKS
+                if getattr(record, name) is not None
+            }
+            old = current.get(pk)
+            if old is None:
+                writes.create(pk, values, render_markdown(values["answer"]), self.now)
+                self.result.created.append(record.slug)
+                content, number = NEW_CONTENT | values | carried, 1
+                replaced = list(carried)
+            else:
+                changed = [name for name, value in (values | carried).items() if _differs(old, name, value)]
+                if not changed:
+                    continue
+                number = self._update(writes, pk, old, values, changed)
+                self.result.updated[record.slug] = [CHANGE_NAMES.get(name, name.replace("_", " ")) for name in changed]
+                content = old | values | carried
+                replaced = [name for name in changed if name in carried]
+            for name in replaced:
+                writes.replace(name, pk, carried[name], stale=old is not None)
+            writes.revise(pk, number, content, record)
+        self._write(writes)
 
-        bulk.insert(Article, [article for _, article, _ in new], with_ids=True)
-        self.wrote |= bool(self.changed or new)
-        for record, article, subjects in new:
-            self.changed[article.pk].append("created")
-            self.result.created.append(article.slug)
-            for name, ids in subjects.items():
-                subject_rows[name] += [(article.pk, pk) for pk in ids]
-            self._remember(record, article)
-        Article.objects.bulk_update(updates, sorted(update_fields - {*SUBJECTS, "answer"}), batch_size=BATCH)
-        Article.objects.bulk_update(rendered, ["answer", "answer_html"], batch_size=BATCH)
-        for name, kind in SUBJECTS.items():
-            through = Article._meta.get_field(name).remote_field.through
-            through.objects.filter(article_id__any=stale[name]).delete()
-            bulk.insert_rows(through, ("article_id", f"{MODELS[kind]._meta.model_name}_id"), subject_rows[name])
+    def _update(self, writes, pk, old, values, changed) -> int:
+        """Queue the update of an answer already in the database; return its new version."""
+        article = Article(pk=pk, **{name: old[name] for name in ROW_FIELDS})
+        for name in changed:
+            if name in values:
+                setattr(article, name, values[name])
+        article.version += 1
+        article.updated_at = self.now
+        if "slug" in changed:
+            editorial.keep_old_address(article, old["slug"] if old["state"] == Article.State.PUBLISHED else None)
+        if "answer" in changed:
+            article.answer, article.answer_html = values["answer"], render_markdown(values["answer"])
+            writes.rendered.append(article)  # saved on its own: other rows never loaded their text
+        writes.updated.append(article)
+        writes.update_fields.update(name for name in changed if name in ROW_FIELDS)
+        return article.version
+
+    def _write(self, writes):
+        """Write one batch's rows: answers, their subjects and links, then revisions and sign-offs."""
+        if not (writes.new or writes.updated):
+            return
+        self.wrote = True
+        bulk.insert_rows(Article, NEW_COLUMNS, writes.new)
+        fields = sorted({"version", "updated_at", *writes.update_fields})
+        Article.objects.bulk_update(writes.updated, fields, batch_size=BATCH)
+        Article.objects.bulk_update(writes.rendered, ["answer", "answer_html"], batch_size=BATCH)
+        for name, model in THROUGH.items():
+            own, other = COLUMNS[name]
+            model.objects.filter(**{f"{own}__any": writes.stale[name]}).delete()
+            bulk.insert_rows(model, (own, other, *(("position",) if name in LINKS else ())), writes.rows[name])
+        batch = self._batch()
+        revision_ids = bulk.reserve_ids(Revision, len(writes.revisions))
+        bulk.insert_rows(
+            Revision,
+            ("id", "article_id", "number", "created_at", "source", "batch_id", "note", "content"),
+            [
+                (revision_id, pk, number, self.now, Revision.Source.IMPORT, batch.pk, "", content)
+                for revision_id, (pk, number, content, _) in zip(revision_ids, writes.revisions, strict=True)
+            ],
+        )
+        bulk.insert_rows(
+            SignOff,
+            ("revision_id", "article_id", "reviewer_id", "reviewed_on", "signed_at", "change_note"),
+            [
+                (revision_id, pk, byline[0], byline[1], self.now, "")
+                for revision_id, (pk, _, _, byline) in zip(revision_ids, writes.revisions, strict=True)
+                if byline
+            ],
+        )
+
+    def _batch(self) -> ImportBatch:
+        if self.batch is None:
+            self.batch = ImportBatch.objects.create(run_by=self.run_by, files=self.files)
+        return self.batch
 
     def _values(self, record):
         values = {name: getattr(record, name) for name in TEXT_FIELDS}
@@ -240,100 +292,70 @@ class Loader:
             return (ref.name, ref.credentials)
         return (ref.brand_name if kind == "drug" else ref.name).lower()
 
-    def _remember(self, record, article):
-        self.article_ids[article.slug] = article.pk
-        self.slugs[article.pk] = article.slug
-        carried = {name: getattr(record, name) for name in LINKS if getattr(record, name) is not None}
-        if carried:
-            self.links[article.pk] = carried
-
-    # Links, then revisions
-
-    def load_links(self):
-        """Set curated links, now that every answer of the run has an id."""
-        missing = {slug for links in self.links.values() for targets in links.values() for slug in targets}
-        missing -= set(self.article_ids)
-        ids = dict(self.article_ids)
-        missing = list(missing)
-        for start in range(0, len(missing), 5000):
-            ids.update(
-                Article.objects.canonical().filter(slug__any=missing[start : start + 5000]).values_list("slug", "pk")
-            )
-        sources = list(self.links)
-        for start in range(0, len(sources), BATCH * 5):
-            chunk = sources[start : start + BATCH * 5]
-            for name, model in LINKS.items():
-                current = defaultdict(list)
-                rows = model.objects.filter(source_id__any=chunk).order_by("source_id", "position", "pk")
-                for source_id, target_id in rows.values_list("source_id", "target_id"):
-                    current[source_id].append(target_id)
-                stale, new, bump = [], [], []
-                for source_id in chunk:
-                    if name not in self.links[source_id]:
-                        continue
-                    wanted = [ids[slug] for slug in self.links[source_id][name]]
-                    if wanted != current[source_id]:
-                        stale.append(source_id)
-                        new += [(source_id, t, n) for n, t in enumerate(wanted)]
-                        if not self.changed[source_id]:
-                            bump.append(source_id)  # changed only now: its revision needs a number
-                        if "created" not in self.changed[source_id]:
-                            self.changed[source_id].append(name)
-                model.objects.filter(source_id__any=stale).delete()
-                bulk.insert_rows(model, ("source_id", "target_id", "position"), new)
-                Article.objects.filter(pk__any=bump).update(version=F("version") + 1)
-                self.wrote |= bool(stale)
-
-    def record_revisions(self):
-        """Record one revision per changed answer; sign off those the records publish."""
-        self.result.batch = self.batch
-        changed = list(self.changed)
-        for start in range(0, len(changed), BATCH):
-            chunk = changed[start : start + BATCH]
-            contents = editorial.snapshots(chunk)
-            rows = Article.objects.filter(pk__any=chunk).values_list(
-                "pk", "version", "state", "reviewer_id", "reviewed_on"
-            )
-            revisions, bylines = [], {}
-            for pk, version, state, reviewer_id, reviewed_on in rows:
-                revisions.append(
-                    Revision(
-                        article_id=pk,
-                        number=version,
-                        created_at=self.now,
-                        source=Revision.Source.IMPORT,
-                        batch=self.batch,
-                        content=contents[pk],
-                    )
-                )
-                if state == Article.State.PUBLISHED:
-                    bylines[pk] = (reviewer_id, reviewed_on)
-            bulk.insert(Revision, revisions, with_ids=True)
-            bulk.insert(
-                SignOff,
-                [
-                    SignOff(
-                        revision=r,
-                        article_id=r.article_id,
-                        reviewer_id=bylines[r.article_id][0],
-                        reviewed_on=bylines[r.article_id][1],
-                        signed_at=self.now,
-                    )
-                    for r in revisions
-                    if r.article_id in bylines
-                ],
-            )
-        for pk, fields in self.changed.items():
-            if "created" not in fields:
-                self.result.updated[self.slugs.get(pk) or str(pk)] = [f.replace("_", " ") for f in fields]
-        self.result.unchanged = self.seen - len(self.result.created) - len(self.result.updated)
-        return self.result
+    def finish(self) -> LoadResult:
+        """Close the run: record its batch (if anything was written) with its counts."""
+        result = self.result
+        result.unchanged = self.seen - len(result.created) - len(result.updated)
+        if self.wrote:
+            batch = self._batch()
+            batch.finished_at = timezone.now()
+            batch.created, batch.updated, batch.unchanged = len(result.created), len(result.updated), result.unchanged
+            batch.save()
+        result.batch = self.batch
+        return result
 
 
-def _differs(article, name, value) -> bool:
+class _Writes:
+    """The rows one batch of records writes."""
+
+    def __init__(self):
+        self.new, self.updated, self.rendered, self.update_fields = [], [], [], set()
+        self.stale = {name: [] for name in THROUGH}  # answers whose rows of this kind are replaced
+        self.rows = {name: [] for name in THROUGH}
+        self.revisions = []  # (answer id, number, content, byline or None)
+
+    def create(self, pk, values, answer_html, now):
+        row = NEW_ROW | values | {"id": pk, "answer_html": answer_html, "created_at": now, "updated_at": now}
+        self.new.append(tuple(row[name] for name in NEW_COLUMNS))
+
+    def replace(self, name, pk, targets, *, stale):
+        if stale:
+            self.stale[name].append(pk)
+        if name in LINKS:
+            self.rows[name] += [(pk, target, position) for position, target in enumerate(targets)]
+        else:
+            self.rows[name] += [(pk, target) for target in targets]
+
+    def revise(self, pk, number, content, record):
+        published = record.state == Article.State.PUBLISHED
+        byline = (content["reviewer_id"], record.reviewed_on) if published else None
+        self.revisions.append((pk, number, {name: content[name] for name in REVISION_FIELDS}, byline))
+
+
+def _current(pks) -> dict[int, dict]:
+    """Return what the loader compares records with: each answer's row (its answer as an MD5), subjects, links."""
+    if not pks:
+        return {}
+    rows = Article.objects.filter(pk__any=pks).annotate(answer_md5=MD5("answer"))
+    current = {row.pop("pk"): row for row in rows.values("pk", "answer_md5", *ROW_FIELDS)}
+    subjects, links = editorial.subject_ids(pks), editorial.link_ids(pks)
+    for pk, row in current.items():
+        row |= subjects[pk] | links[pk]
+    return current
+
+
+def _chunked(queryset, field_name, values, size=5000):
+    """Yield (value, pk) of the rows whose `field_name` is one of `values`, a few thousand at a time."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        chunk = queryset.filter(**{f"{field_name}__any": values[start : start + size]})
+        yield from chunk.values_list(field_name, "pk")
+
+
+def _differs(old: dict, name, value) -> bool:
     if name == "answer":
-        return article.answer_md5 != hashlib.md5(value.encode()).hexdigest()
-    return getattr(article, name) != value
+        return old["answer_md5"] != hashlib.md5(value.encode()).hexdigest()
+    return old[name] != value
 
 
 def _plain_fields(spec):

@@ -160,6 +160,11 @@ class RunCheck:
         self._check_slugs_taken()
         return self.problems
 
+    def answer_keys(self) -> tuple[dict, set]:
+        """Return the run's answers (slug -> external id or None), and the link targets outside the run."""
+        answers = {slug: external_id for slug, (_, _, external_id) in self.slugs.items()}
+        return answers, {link[3] for link in self.links} - answers.keys()
+
     def _check_slugs_taken(self):
         """A record must not take the slug of a different answer already in the database."""
         slugs = list(self.slugs)

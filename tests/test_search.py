@@ -1,6 +1,9 @@
 """Search: web-search syntax, ranking, snippets, hostile input, on whichever database runs."""
 
+import json
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from monographs.models import Article
@@ -38,6 +41,21 @@ def test_the_index_is_kept_by_the_database(make_article):
     assert found("kangaroo") == [] and found("wombat") == ["Wombat question?"]
     Article.objects.filter(pk=article.pk).delete()
     assert found("wombat") == []
+
+
+def test_imported_answers_are_found_at_once(tmp_path):
+    path = tmp_path / "answers.jsonl"
+    live = {"state": "published", "reviewer": {"name": "Ann Lee", "credentials": "PharmD"}, "reviewed_on": "2024-03-12"}
+    path.write_text(
+        "".join(
+            json.dumps({"slug": f"a{n}", "question": f"Platypus {n}?", "answer": f"Echidna facts, part {n}.", **live})
+            + "\n"
+            for n in range(3)
+        )
+    )
+    call_command("import_articles", str(path), verbosity=0)
+    assert sorted(found("echidna")) == ["Platypus 0?", "Platypus 1?", "Platypus 2?"]
+    assert found("platypus") == found("echidna")
 
 
 def test_a_question_match_outranks_an_answer_match(corpus):

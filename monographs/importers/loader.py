@@ -31,6 +31,7 @@ from ..models import (
 from ..rendering import render_markdown
 from ..slugs import slug_for
 from . import bulk
+from .background import ahead
 from .records import ArticleRecord, SubjectRecord
 
 BATCH = 1000
@@ -174,22 +175,20 @@ class Loader:
         self.answer_ids.update(zip(new, bulk.reserve_ids(Article, len(new)), strict=True))
 
     def load_articles(self, records):
-        """Create or update answers from a stream of records, a batch at a time."""
-        chunk = []
-        for record in records:
-            chunk.append(record)
-            if len(chunk) == BATCH:
-                self._load_batch(chunk)
-                chunk = []
-        if chunk:
-            self._load_batch(chunk)
+        """Create or update answers from a stream of records, a batch at a time.
 
-    def _load_batch(self, records: list[ArticleRecord]):
-        self.seen += len(records)
-        pks = [self.answer_ids[record.slug] for record in records]
-        current = _current([pk for pk in pks if pk in self.existing])
-        writes = _Writes()
-        for record, pk in zip(records, pks, strict=True):
+        A background thread reads and prepares the next batch while this one is written,
+        so that Python and the database work at the same time.
+        """
+        for writes in ahead(self._prepare(batch) for batch in _batches(records, BATCH)):
+            self._compare(writes)
+            self._write(writes)
+
+    def _prepare(self, records: list[ArticleRecord]) -> "_Writes":
+        """Turn records into rows, without the database: whole rows for new answers, values to compare for others."""
+        writes = _Writes(seen=len(records))
+        for record in records:
+            pk = self.answer_ids[record.slug]
             values = self._values(record)
             carried = {
                 name: sorted({self.ids[kind][self._subject_key(kind, ref)] for ref in getattr(record, name)})
@@ -201,24 +200,30 @@ class Loader:
                 for name in LINKS
                 if getattr(record, name) is not None
             }
-            old = current.get(pk)
-            if old is None:
-                writes.create(pk, values, render_markdown(values["answer"]), self.now)
-                self.result.created.append(record.slug)
-                content, number = NEW_CONTENT | values | carried, 1
-                replaced = list(carried)
-            else:
-                changed = [name for name, value in (values | carried).items() if _differs(old, name, value)]
-                if not changed:
-                    continue
-                number = self._update(writes, pk, old, values, changed)
-                self.result.updated[record.slug] = [CHANGE_NAMES.get(name, name.replace("_", " ")) for name in changed]
-                content = old | values | carried
-                replaced = [name for name in changed if name in carried]
-            for name in replaced:
-                writes.replace(name, pk, carried[name], stale=old is not None)
-            writes.revise(pk, number, content, record)
-        self._write(writes)
+            if pk in self.existing:
+                writes.compare.append((record, pk, values, carried))
+                continue
+            writes.create(pk, values, render_markdown(values["answer"]), self.now)
+            writes.created.append(record.slug)
+            for name in carried:
+                writes.replace(name, pk, carried[name], stale=False)
+            writes.revise(pk, 1, NEW_CONTENT | values | carried, record)
+        return writes
+
+    def _compare(self, writes):
+        """Compare the records of answers already in the database with them; queue what changed."""
+        current = _current([pk for _, pk, _, _ in writes.compare])
+        for record, pk, values, carried in writes.compare:
+            old = current[pk]
+            changed = [name for name, value in (values | carried).items() if _differs(old, name, value)]
+            if not changed:
+                continue
+            number = self._update(writes, pk, old, values, changed)
+            writes.updated_fields[record.slug] = [CHANGE_NAMES.get(name, name.replace("_", " ")) for name in changed]
+            for name in changed:
+                if name in carried:
+                    writes.replace(name, pk, carried[name], stale=True)
+            writes.revise(pk, number, old | values | carried, record)
 
     def _update(self, writes, pk, old, values, changed) -> int:
         """Queue the update of an answer already in the database; return its new version."""
@@ -239,6 +244,9 @@ class Loader:
 
     def _write(self, writes):
         """Write one batch's rows: answers, their subjects and links, then revisions and sign-offs."""
+        self.seen += writes.seen
+        self.result.created += writes.created
+        self.result.updated |= writes.updated_fields
         if not (writes.new or writes.updated):
             return
         self.wrote = True
@@ -308,7 +316,10 @@ class Loader:
 class _Writes:
     """The rows one batch of records writes."""
 
-    def __init__(self):
+    def __init__(self, seen):
+        self.seen = seen  # records in the batch
+        self.created, self.updated_fields = [], {}  # slugs; slug -> names of the fields that changed
+        self.compare = []  # (record, id, values, carried) of answers already in the database
         self.new, self.updated, self.rendered, self.update_fields = [], [], [], set()
         self.stale = {name: [] for name in THROUGH}  # answers whose rows of this kind are replaced
         self.rows = {name: [] for name in THROUGH}
@@ -342,6 +353,17 @@ def _current(pks) -> dict[int, dict]:
     for pk, row in current.items():
         row |= subjects[pk] | links[pk]
     return current
+
+
+def _batches(items, size):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _chunked(queryset, field_name, values, size=5000):

@@ -75,7 +75,8 @@ def subject_ids(pks) -> dict[int, dict[str, list[int]]]:
     for name in SUBJECT_FIELDS:
         through = Article._meta.get_field(name).remote_field.through
         target = f"{Article._meta.get_field(name).related_model._meta.model_name}_id"
-        for article_id, target_id in through.objects.filter(article_id__any=pks).values_list("article_id", target):
+        rows = through.objects.filter(article_id__any=set(pks)).values_list("article_id", target)
+        for article_id, target_id in rows:
             subjects[article_id][name].append(target_id)
     for ids in subjects.values():
         for name in SUBJECT_FIELDS:
@@ -99,7 +100,7 @@ def link_ids(pks) -> dict[int, dict[str, list[int]]]:
     """Return the curated link targets of many answers, in reading order, a query per kind of link."""
     links = defaultdict(lambda: {name: [] for name in LINK_MODELS})
     for name, model in LINK_MODELS.items():
-        rows = model.objects.filter(source_id__any=pks).order_by("source_id", "position", "pk")
+        rows = model.objects.filter(source_id__any=set(pks)).order_by("source_id", "position", "pk")
         for source_id, target_id in rows.values_list("source_id", "target_id"):
             links[source_id][name].append(target_id)
     return links

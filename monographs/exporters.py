@@ -60,12 +60,12 @@ def _names(ids) -> dict[str, dict[int, list[str]]]:
     ):
         through = Article._meta.get_field(name).remote_field.through
         found = defaultdict(list)
-        for article_id, value in through.objects.filter(article_id__any=ids).values_list("article_id", field):
+        for article_id, value in through.objects.filter(article_id__any=set(ids)).values_list("article_id", field):
             found[article_id].append(value)
         names[name] = {pk: sorted(values) for pk, values in found.items()}
     for name, model in (("related_questions", RelatedQuestion), ("read_next", ReadNext)):
         found = defaultdict(list)
-        links = model.objects.filter(source_id__any=ids).order_by("source_id", "position", "pk")
+        links = model.objects.filter(source_id__any=set(ids)).order_by("source_id", "position", "pk")
         for source_id, slug in links.values_list("source_id", "target__slug"):
             found[source_id].append(slug)
         names[name] = found

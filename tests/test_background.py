@@ -44,3 +44,11 @@ def test_a_consumer_that_stops_early_stops_the_producer():
     stream.close()
     assert len(made) <= 4
     assert not [t for t in threading.enumerate() if t.name == "import-prepare"]
+
+
+def test_the_interpreter_switch_interval_is_restored():
+    import sys
+
+    before = sys.getswitchinterval()
+    assert list(ahead(iter(range(3)))) == [0, 1, 2]
+    assert sys.getswitchinterval() == before

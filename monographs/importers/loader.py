@@ -347,7 +347,7 @@ def _current(pks) -> dict[int, dict]:
     """Return what the loader compares records with: each answer's row (its answer as an MD5), subjects, links."""
     if not pks:
         return {}
-    rows = Article.objects.filter(pk__any=pks).annotate(answer_md5=MD5("answer"))
+    rows = Article.objects.filter(pk__any=set(pks)).annotate(answer_md5=MD5("answer"))
     current = {row.pop("pk"): row for row in rows.values("pk", "answer_md5", *ROW_FIELDS)}
     subjects, links = editorial.subject_ids(pks), editorial.link_ids(pks)
     for pk, row in current.items():
@@ -370,7 +370,7 @@ def _chunked(queryset, field_name, values, size=5000):
     """Yield (value, pk) of the rows whose `field_name` is one of `values`, a few thousand at a time."""
     values = list(values)
     for start in range(0, len(values), size):
-        chunk = queryset.filter(**{f"{field_name}__any": values[start : start + size]})
+        chunk = queryset.filter(**{f"{field_name}__any": set(values[start : start + size])})
         yield from chunk.values_list(field_name, "pk")
 
 

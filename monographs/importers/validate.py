@@ -169,7 +169,7 @@ class RunCheck:
         """A record must not take the slug of a different answer already in the database."""
         slugs = list(self.slugs)
         for start in range(0, len(slugs), DB_CHUNK):
-            rows = Article.objects.canonical().filter(slug__any=slugs[start : start + DB_CHUNK])
+            rows = Article.objects.canonical().filter(slug__any=set(slugs[start : start + DB_CHUNK]))
             for slug, external_id in rows.values_list("slug", "external_id"):
                 path, line, wanted = self.slugs[slug]
                 if wanted and external_id != wanted:
@@ -187,7 +187,7 @@ def _existing(queryset, field_name, values) -> set:
     values, found = list(values), set()
     for start in range(0, len(values), DB_CHUNK):
         found |= set(
-            queryset.filter(**{f"{field_name}__any": values[start : start + DB_CHUNK]}).values_list(
+            queryset.filter(**{f"{field_name}__any": set(values[start : start + DB_CHUNK])}).values_list(
                 field_name, flat=True
             )
         )

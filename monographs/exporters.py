@@ -24,6 +24,8 @@ def article_records(queryset):
         pk: {"name": name, "credentials": credentials}
         for pk, name, credentials in Reviewer.objects.values_list("pk", "name", "credentials")
     }
+    # Link targets by id: joining the answers table for each chunk's links costs far more.
+    slugs = dict(Article.objects.canonical().values_list("pk", "slug"))
     answers = queryset.canonical().order_by("slug")
     last = None
     while True:
@@ -31,7 +33,7 @@ def article_records(queryset):
         if not chunk:
             return
         last = chunk[-1]["slug"]
-        names = _names([row["id"] for row in chunk])
+        names = _names([row["id"] for row in chunk], slugs)
         for row in chunk:
             yield _record(row, reviewers, {name: names[name].get(row["id"], []) for name in names})
 
@@ -50,7 +52,7 @@ ROW_FIELDS = (
 )
 
 
-def _names(ids) -> dict[str, dict[int, list[str]]]:
+def _names(ids, slugs) -> dict[str, dict[int, list[str]]]:
     """Return, for each answer id, its drugs, conditions and support groups by name, and its links by slug."""
     names = {}
     for name, field in (
@@ -66,8 +68,8 @@ def _names(ids) -> dict[str, dict[int, list[str]]]:
     for name, model in (("related_questions", RelatedQuestion), ("read_next", ReadNext)):
         found = defaultdict(list)
         links = model.objects.filter(source_id__any=set(ids)).order_by("source_id", "position", "pk")
-        for source_id, slug in links.values_list("source_id", "target__slug"):
-            found[source_id].append(slug)
+        for source_id, target_id in links.values_list("source_id", "target_id"):
+            found[source_id].append(slugs[target_id])
         names[name] = found
     return names
 

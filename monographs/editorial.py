@@ -86,7 +86,12 @@ def subject_ids(pks) -> dict[int, dict[str, list[int]]]:
 
 def snapshots(pks) -> dict[int, dict]:
     """Return the content of many answers at once, in a fixed number of queries."""
-    rows = list(Article.objects.filter(pk__any=pks).values("pk", *CONTENT_FIELDS))
+    return with_relations(Article.objects.filter(pk__any=pks).values("pk", *CONTENT_FIELDS))
+
+
+def with_relations(rows) -> dict[int, dict]:
+    """Return answer rows (dicts with "pk") by pk, each with its subject ids and link targets added."""
+    rows = list(rows)
     found = [row["pk"] for row in rows]
     subjects, links = subject_ids(found), link_ids(found)
     contents = {}

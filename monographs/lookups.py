@@ -36,6 +36,14 @@ def _prepared(field, values, connection) -> list:
     return [v if type(v) in (int, str) else prepare(v, connection, prepared=False) for v in values]
 
 
+def matching(queryset, field_name, values, *fields, chunk=5000):
+    """Yield `fields` of the rows whose `field_name` is one of `values`, a few thousand keys per query."""
+    values = list(values)
+    for start in range(0, len(values), chunk):
+        keys = set(values[start : start + chunk])
+        yield from queryset.filter(**{f"{field_name}__any": keys}).values_list(*fields)
+
+
 # Related fields keep their own lookups, so they need it too.
 Field.register_lookup(Any)
 ForeignObject.register_lookup(Any)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from . import jsonl, markdown, page_text
 from .loader import Loader, LoadResult
-from .records import ArticleRecord, InvalidInput, Problem, SubjectRecord
+from .records import ArticleRecord, InvalidInput, Problem, SubjectRecord, subject_key
 from .validate import RunCheck
 
 # A new format is a parser and a line here.
@@ -100,20 +100,21 @@ def _refresh_statistics():
 
 def _collect_inline(record, inline):
     """Remember subjects a record names, so the loader can create the missing ones."""
+
+    def add(kind, name, **fields):
+        inline[kind].setdefault(subject_key(kind, name, fields.get("credentials", "")), {"name": name, **fields})
+
     if isinstance(record, SubjectRecord):
         for name in record.fields.get("conditions", []):
-            inline["condition"].setdefault(name.lower(), {"name": name})
+            add("condition", name)
         for name in record.fields.get("drugs", []):
-            inline["drug"].setdefault(name.lower(), {"name": name})
+            add("drug", name)
         return
     for drug in record.drugs:
-        inline["drug"].setdefault(drug.brand_name.lower(), {"name": drug.brand_name, "generic_name": drug.generic_name})
+        add("drug", drug.brand_name, generic_name=drug.generic_name)
     for condition in record.conditions:
-        inline["condition"].setdefault(
-            condition.name.lower(), {"name": condition.name, "abbreviation": condition.abbreviation}
-        )
+        add("condition", condition.name, abbreviation=condition.abbreviation)
     for group in record.support_groups or []:
-        inline["support_group"].setdefault(group.name.lower(), {"name": group.name})
+        add("support_group", group.name)
     if record.reviewer:
-        key = (record.reviewer.name, record.reviewer.credentials)
-        inline["reviewer"].setdefault(key, {"name": record.reviewer.name, "credentials": record.reviewer.credentials})
+        add("reviewer", record.reviewer.name, credentials=record.reviewer.credentials)

@@ -18,6 +18,7 @@ from django.db.models.functions import MD5, Lower
 from django.utils import timezone
 
 from .. import editorial
+from ..lookups import matching
 from ..models import (
     Article,
     Condition,
@@ -32,7 +33,7 @@ from ..rendering import render_markdown
 from ..slugs import slug_for
 from . import bulk
 from .background import ahead
-from .records import ArticleRecord, SubjectRecord
+from .records import ArticleRecord, SubjectRecord, subject_key
 
 BATCH = 1000
 TEXT_FIELDS = ("question", "slug", "answer", "summary", "state", "reviewed_on", "review_interval_days")
@@ -64,10 +65,6 @@ class LoadResult:
     updated: dict[str, list[str]] = field(default_factory=dict)
     unchanged: int = 0
     batch: ImportBatch | None = None
-
-
-def subject_key(kind, name, credentials=""):
-    return (name, credentials) if kind == "reviewer" else name.lower()
 
 
 class Loader:
@@ -166,10 +163,11 @@ class Loader:
         by slug); a new one gets an id reserved from the table's sequence.
         """
         external = {ext: slug for slug, ext in run.items() if ext}
-        for ext, pk in _chunked(Article.objects.canonical().filter(external_id__isnull=False), "external_id", external):
+        with_external = Article.objects.canonical().filter(external_id__isnull=False)
+        for ext, pk in matching(with_external, "external_id", external, "external_id", "pk"):
             self.answer_ids[external[ext]] = pk
         wanted = [slug for slug in run if slug not in self.answer_ids] + list(targets)
-        self.answer_ids.update(_chunked(Article.objects.canonical(), "slug", wanted))
+        self.answer_ids.update(matching(Article.objects.canonical(), "slug", wanted, "slug", "pk"))
         self.existing = set(self.answer_ids.values())
         new = [slug for slug in run if slug not in self.answer_ids]
         self.answer_ids.update(zip(new, bulk.reserve_ids(Article, len(new)), strict=True))
@@ -296,9 +294,7 @@ class Loader:
 
     @staticmethod
     def _subject_key(kind, ref):
-        if kind == "reviewer":
-            return (ref.name, ref.credentials)
-        return (ref.brand_name if kind == "drug" else ref.name).lower()
+        return subject_key(kind, ref.brand_name if kind == "drug" else ref.name, getattr(ref, "credentials", ""))
 
     def finish(self) -> LoadResult:
         """Close the run: record its batch (if anything was written) with its counts."""
@@ -348,11 +344,7 @@ def _current(pks) -> dict[int, dict]:
     if not pks:
         return {}
     rows = Article.objects.filter(pk__any=set(pks)).annotate(answer_md5=MD5("answer"))
-    current = {row.pop("pk"): row for row in rows.values("pk", "answer_md5", *ROW_FIELDS)}
-    subjects, links = editorial.subject_ids(pks), editorial.link_ids(pks)
-    for pk, row in current.items():
-        row |= subjects[pk] | links[pk]
-    return current
+    return editorial.with_relations(rows.values("pk", "answer_md5", *ROW_FIELDS))
 
 
 def _batches(items, size):
@@ -364,14 +356,6 @@ def _batches(items, size):
             batch = []
     if batch:
         yield batch
-
-
-def _chunked(queryset, field_name, values, size=5000):
-    """Yield (value, pk) of the rows whose `field_name` is one of `values`, a few thousand at a time."""
-    values = list(values)
-    for start in range(0, len(values), size):
-        chunk = queryset.filter(**{f"{field_name}__any": set(values[start : start + size])})
-        yield from chunk.values_list(field_name, "pk")
 
 
 def _differs(old: dict, name, value) -> bool:

@@ -26,6 +26,11 @@ class InvalidInput(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+def subject_key(kind, name, credentials=""):
+    """Return what identifies a subject: a reviewer by name and credentials, others by name, in any case."""
+    return (name, credentials) if kind == "reviewer" else name.lower()
+
+
 @dataclass(frozen=True)
 class ReviewerRef:
     name: str
@@ -61,7 +66,7 @@ class SubjectRecord:
 
     @property
     def key(self):
-        return (self.name, self.fields.get("credentials", "")) if self.kind == "reviewer" else self.name.lower()
+        return subject_key(self.kind, self.name, self.fields.get("credentials", ""))
 
     def problem(self, name: str, message: str) -> Problem:
         return Problem(self.path, self.line, name, message)

@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 
 from ..editorial import LINK_MODELS
+from ..lookups import matching
 from ..models import Article, Condition, Drug, Reviewer, SupportGroup
 from .records import ArticleRecord, Problem, SubjectRecord
 
-DB_CHUNK = 5000
 LINK_FIELDS = tuple(LINK_MODELS)
 
 
@@ -151,7 +151,8 @@ class RunCheck:
     def finish(self) -> list[Problem]:
         """Return every problem of the run, once all records have been added."""
         missing = [link for link in self.links if link[3] not in self.slugs]
-        existing = _existing(Article.objects.canonical(), "slug", {link[3] for link in missing})
+        targets = {link[3] for link in missing}
+        existing = {slug for (slug,) in matching(Article.objects.canonical(), "slug", targets, "slug")}
         for path, line, name, target in missing:
             if target not in existing:
                 self.problems.append(
@@ -167,28 +168,15 @@ class RunCheck:
 
     def _check_slugs_taken(self):
         """A record must not take the slug of a different answer already in the database."""
-        slugs = list(self.slugs)
-        for start in range(0, len(slugs), DB_CHUNK):
-            rows = Article.objects.canonical().filter(slug__any=set(slugs[start : start + DB_CHUNK]))
-            for slug, external_id in rows.values_list("slug", "external_id"):
-                path, line, wanted = self.slugs[slug]
-                if wanted and external_id != wanted:
-                    owner = f"external ID “{external_id}”" if external_id else "no external ID"
-                    self.problems.append(
-                        Problem(path, line, "slug", f"“{slug}” belongs to another answer ({owner}) in the database")
-                    )
+        rows = matching(Article.objects.canonical(), "slug", self.slugs, "slug", "external_id")
+        for slug, external_id in rows:
+            path, line, wanted = self.slugs[slug]
+            if wanted and external_id != wanted:
+                owner = f"external ID “{external_id}”" if external_id else "no external ID"
+                self.problems.append(
+                    Problem(path, line, "slug", f"“{slug}” belongs to another answer ({owner}) in the database")
+                )
 
 
 def _at(where):
     return f"{where[0]}:{where[1]}"
-
-
-def _existing(queryset, field_name, values) -> set:
-    values, found = list(values), set()
-    for start in range(0, len(values), DB_CHUNK):
-        found |= set(
-            queryset.filter(**{f"{field_name}__any": set(values[start : start + DB_CHUNK])}).values_list(
-                field_name, flat=True
-            )
-        )
-    return found

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and authentication: a cached page is served without either.
+    "monographs.caching.pages.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -84,6 +86,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A cache that stops answering must cost a request milliseconds, not the worker's timeout.
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=0.5, socket_timeout=0.5)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -125,8 +130,27 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
 }
 
-# How long browsers and a CDN may keep a public page, in seconds.
-PUBLIC_CACHE_SECONDS = env.int("DRUGREF_PUBLIC_CACHE_SECONDS", default=300)
+# Page caching (README, "Performance"). Anonymous readers' pages are kept in the
+# cache above and thrown away by tag when what they show changes.
+DRUGREF_PAGE_CACHE = env.bool("DRUGREF_PAGE_CACHE", default=True)
+DRUGREF_PAGE_CACHE_ALIAS = "default"
+DRUGREF_PAGE_CACHE_SECONDS = env.int("DRUGREF_PAGE_CACHE_SECONDS", default=24 * 3600)
+# A front cache (Varnish) to purge by tag ("xkey") or by address ("url"); off when empty.
+DRUGREF_FRONT_CACHE_PURGE = env.str("DRUGREF_FRONT_CACHE_PURGE", default="")
+DRUGREF_FRONT_CACHE_URLS = env.list("DRUGREF_FRONT_CACHE_URLS", default=[])
+if DRUGREF_FRONT_CACHE_PURGE not in ("", "xkey", "url"):
+    raise ImproperlyConfigured("DRUGREF_FRONT_CACHE_PURGE must be xkey, url or empty (off).")
+if DRUGREF_FRONT_CACHE_PURGE and not DRUGREF_FRONT_CACHE_URLS:
+    raise ImproperlyConfigured("DRUGREF_FRONT_CACHE_PURGE is set: list the front caches in DRUGREF_FRONT_CACHE_URLS.")
+# Browsers cannot be purged: they keep a page briefly. Shared caches keep it long only
+# when every change purges them by tag; otherwise as briefly as browsers do.
+DRUGREF_BROWSER_CACHE_SECONDS = env.int("DRUGREF_BROWSER_CACHE_SECONDS", default=60)
+DRUGREF_SHARED_CACHE_SECONDS = env.int(
+    "DRUGREF_SHARED_CACHE_SECONDS",
+    default=24 * 3600 if DRUGREF_FRONT_CACHE_PURGE == "xkey" else DRUGREF_BROWSER_CACHE_SECONDS,
+)
+# While the app servers are down, a front cache may serve what it has for this long.
+DRUGREF_STALE_IF_ERROR_SECONDS = env.int("DRUGREF_STALE_IF_ERROR_SECONDS", default=24 * 3600)
 
 # Answers are due for medical review this many days after the last sign-off;
 # an answer may set a shorter interval. "Due soon" starts this many days before.

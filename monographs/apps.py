@@ -17,5 +17,8 @@ class MonographsConfig(AppConfig):
 
     def ready(self):
         from . import lookups  # noqa: F401  (registers field__any)
+        from .caching import signals
+
+        signals.connect()
 
         post_migrate.connect(_keep_search_index, sender=self)

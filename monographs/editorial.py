@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .caching import tags as cache_tags
+from .caching.purge import purge
 from .models import Article, ArticleRedirect, ReadNext, RelatedQuestion, Reviewer, Revision, SignOff
 
 # What a revision records, and what a sign-off publishes.
@@ -139,6 +141,13 @@ def apply_content(article: Article, content: dict, **fields) -> Article:
     return article
 
 
+def live_content(article: Article) -> dict | None:
+    """Return what readers see of an answer (its snapshot and reviewer), or None if it is not live."""
+    if not article.is_live:
+        return None
+    return snapshot(article) | {"reviewer_id": article.reviewer_id}
+
+
 def working_copy(article: Article) -> Article:
     """Return where edits to an answer go: its pending draft if it has one, else itself."""
     try:
@@ -190,12 +199,20 @@ def publish(article, revision, *, reviewer, reviewed_on, signed_by=None, change_
     new_slug = revision.content.get("slug", article.slug)
     if Article.objects.canonical().filter(slug=new_slug).exclude(pk=article.pk).exists():
         raise EditorialError(f"Another answer already uses the address “{new_slug}”; change the slug first.")
-    old_slug = article.slug if article.is_live else None
-    apply_content(article, revision.content, reviewer=reviewer, reviewed_on=reviewed_on, state=Article.State.PUBLISHED)
-    # Old addresses of a live answer keep working; an address in use again is no longer a redirect.
-    ArticleRedirect.objects.filter(old_slug=article.slug).delete()
-    if old_slug and old_slug != article.slug:
-        ArticleRedirect.objects.update_or_create(old_slug=old_slug, defaults={"article": article})
+    before = live_content(article)
+    change_log = article.change_log
+    if change_note:
+        change_log = [{"on": reviewed_on.isoformat(), "note": change_note}, *change_log]
+    apply_content(
+        article,
+        revision.content,
+        reviewer=reviewer,
+        reviewed_on=reviewed_on,
+        state=Article.State.PUBLISHED,
+        change_log=change_log,
+    )
+    keep_old_address(article, before["slug"] if before else None)
+    purge(cache_tags.answer_change(article.pk, before, live_content(article)))
     return SignOff.objects.create(
         revision=revision,
         article=article,
@@ -290,8 +307,10 @@ def withdraw(article: Article, user) -> Article:
         raise PermissionDenied("Only medical reviewers can withdraw answers.")
     if not article.is_live:
         raise EditorialError(f"“{article}” is not published, so there is nothing to withdraw.")
+    before = live_content(article)
     article.state = Article.State.WITHDRAWN
     article.save(update_fields=["state", "updated_at"])
+    purge(cache_tags.answer_change(article.pk, before, None))
     return article
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
+from .caching import tags as cache_tags
 from .models import Article, Drug
 
 FEED_LENGTH = 20
@@ -16,6 +17,11 @@ FEED_LENGTH = 20
 class LatestAnswersRss(Feed):
     title = "drugref: latest medical answers"
     description = "Answers to drug questions, newly written or medically reviewed again by pharmacists."
+
+    def __call__(self, request, *args, **kwargs):
+        # Feeds list the newest sign-offs: every sign-off and withdrawal purges them.
+        request.page_tags = {cache_tags.LATEST_ANSWERS}
+        return super().__call__(request, *args, **kwargs)
 
     def link(self):
         return reverse("monographs:home")
@@ -48,7 +54,9 @@ class LatestAnswersAtom(LatestAnswersRss):
 
 class DrugAnswersRss(LatestAnswersRss):
     def get_object(self, request, slug):
-        return get_object_or_404(Drug, slug=slug)
+        drug = get_object_or_404(Drug, slug=slug)
+        request.page_tags |= {cache_tags.for_object(drug), cache_tags.answers_about("drug", drug.pk)}
+        return drug
 
     def title(self, drug):
         return f"drugref: medical answers about {drug.brand_name}"

@@ -1,13 +1,12 @@
 """drugref's domain: drugs, conditions, reviewers, support groups and answers."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from .rendering import render_markdown
 from .slugs import SLUG_MAX_LENGTH
@@ -161,39 +160,22 @@ class ArticleQuerySet(models.QuerySet):
         return self.live().filter(_review_due_before(soon) & ~_review_due_before(today))
 
     def for_page(self):
-        """Fetch what an answer page shows in a fixed number of queries."""
-        live_targets = Article.objects.live()
-        return self.select_related("reviewer").prefetch_related(
-            "drugs",
-            "conditions",
-            "support_groups",
-            models.Prefetch(
-                "sign_offs",
-                queryset=SignOff.objects.exclude(change_note="").only("article_id", "reviewed_on", "change_note"),
-                to_attr="change_notes",
-            ),
-            *(
-                models.Prefetch(
-                    f"{link_model._meta.model_name}_links",
-                    queryset=link_model.objects.filter(target__in=live_targets)
-                    .select_related("target")
-                    .only("source_id", "position", "target__question", "target__slug"),
-                )
-                for link_model in (RelatedQuestion, ReadNext)
-            ),
-        )
+        """Fetch an answer and its reviewer for its page; answer_page.load() fetches the rest."""
+        return self.select_related("reviewer").defer("answer")
 
-    def sharing_subjects_with(self, article):
-        """Return answers about one of `article`'s drugs or conditions, not itself."""
-        drug_ids = [drug.pk for drug in article.drugs.all()]
-        condition_ids = [condition.pk for condition in article.conditions.all()]
+    def sharing_subjects_with(self, article, drug_ids=None, condition_ids=None):
+        """Return answers about one of `article`'s drugs or conditions (ids given when known), not itself."""
+        if drug_ids is None:
+            drug_ids = [drug.pk for drug in article.drugs.all()]
+        if condition_ids is None:
+            condition_ids = [condition.pk for condition in article.conditions.all()]
         by_drug = Article.drugs.through.objects.filter(drug_id__in=drug_ids).values("article_id")
         by_condition = Article.conditions.through.objects.filter(condition_id__in=condition_ids).values("article_id")
         return self.filter(Q(pk__in=by_drug) | Q(pk__in=by_condition)).exclude(pk=article.canonical_pk)
 
     def for_list(self):
         """Return only what a list of answer links needs."""
-        return self.only("question", "slug", "reviewed_on")
+        return self.only("question", "slug", "reviewed_on", "updated_at")
 
     def search(self, q):
         """Return answers matching a web-search query `q`, best first; blank `q` gives none."""
@@ -288,6 +270,12 @@ class Article(models.Model):
         related_name="pending_draft",
         help_text="For a pending draft: the answer it will replace once signed off.",
     )
+    change_log = models.JSONField(
+        default=list,
+        db_default=[],
+        editable=False,
+        help_text="The public notes of past sign-offs, newest first ({on, note}); each sign-off with a note adds one.",
+    )
     version = models.PositiveIntegerField(
         default=0,
         editable=False,
@@ -344,45 +332,10 @@ class Article(models.Model):
     def meta(self) -> dict:
         return {"title": self.question, "description": self.summary, "type": "article"}
 
-    def structured_data(self, absolute) -> dict:
-        """Return schema.org MedicalWebPage data, from the same fields the page shows."""
-        url = absolute(self.get_absolute_url())
-        data = {
-            "@context": "https://schema.org",
-            "@type": "MedicalWebPage",
-            "url": url,
-            "name": self.question,
-            "description": self.summary,
-            "inLanguage": "en",
-            "about": [
-                *(
-                    {"@type": "Drug", "name": d.brand_name, "url": absolute(d.get_absolute_url())}
-                    for d in self.drugs.all()
-                ),
-                *(
-                    {"@type": "MedicalCondition", "name": c.name, "url": absolute(c.get_absolute_url())}
-                    for c in self.conditions.all()
-                ),
-            ],
-            "mainEntity": {
-                "@type": "Question",
-                "name": self.question,
-                "acceptedAnswer": {"@type": "Answer", "text": strip_tags(self.answer_html).strip(), "url": url},
-            },
-        }
-        if self.reviewer and self.reviewed_on:
-            data |= {
-                "reviewedBy": {
-                    "@type": "Person",
-                    "name": self.reviewer.name,
-                    "honorificSuffix": self.reviewer.credentials,
-                    "hasCredential": {"@type": "EducationalOccupationalCredential", "name": self.reviewer.credentials},
-                    "url": absolute(self.reviewer.get_absolute_url()),
-                },
-                "lastReviewed": self.reviewed_on.isoformat(),
-                "dateModified": self.reviewed_on.isoformat(),
-            }
-        return data
+    @property
+    def change_notes(self) -> list[tuple[date, str]]:
+        """Return the public change notes, newest first, as (date, note)."""
+        return [(date.fromisoformat(entry["on"]), entry["note"]) for entry in self.change_log]
 
     @property
     def canonical_pk(self):
@@ -411,16 +364,6 @@ class Article(models.Model):
         if due < today + timedelta(days=settings.DRUGREF_REVIEW_DUE_SOON_DAYS):
             return "due soon"
         return ""
-
-    @property
-    def related_questions(self):
-        """Return the live related questions, in order (prefetched by for_page)."""
-        return [link.target for link in self.relatedquestion_links.all()]
-
-    @property
-    def read_next(self):
-        """Return the live read-next answers, in order (prefetched by for_page)."""
-        return [link.target for link in self.readnext_links.all()]
 
 
 class ArticleLink(models.Model):

@@ -1,8 +1,11 @@
 """sitemap.xml: an index of sections, each in pages of at most 50,000 URLs."""
 
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import reverse
 
+from .caching import tags as cache_tags
+from .caching.pages import public_page
 from .models import Article, Condition, Drug, Reviewer
 
 
@@ -52,3 +55,23 @@ SITEMAPS = {
     "reviewers": SubjectSitemap(Reviewer),
     "pages": SitePageSitemap,
 }
+
+# What each section lists, as a cache tag: it is purged when that list changes.
+SECTION_TAGS = {
+    "answers": cache_tags.LATEST_ANSWERS,
+    "drugs": cache_tags.SUBJECT_LISTS["drug"],
+    "conditions": cache_tags.SUBJECT_LISTS["condition"],
+    "reviewers": cache_tags.SUBJECT_LISTS["reviewer"],
+}
+
+
+@public_page
+def index(request):
+    request.page_tags = set(SECTION_TAGS.values())
+    return sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap-section")
+
+
+@public_page
+def section(request, section):
+    request.page_tags = {SECTION_TAGS[section]} if section in SECTION_TAGS else set()
+    return sitemap_views.sitemap(request, SITEMAPS, section=section)

@@ -1,10 +1,7 @@
-from django.contrib.sitemaps.views import index as sitemap_index
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
-from django.views.decorators.cache import cache_page
 
-from . import feeds, views
-from .sitemaps import SITEMAPS
+from . import feeds, sitemaps, views
+from .caching.pages import public_page
 
 app_name = "monographs"
 
@@ -15,15 +12,15 @@ urlpatterns = [
     path("medical-answers/<slug:slug>/", views.article_detail, name="article"),
     path("drugs/", views.subject_index, {"kind": "drugs"}, name="drugs"),
     path("drugs/<slug:slug>/", views.drug_detail, name="drug"),
-    path("drugs/<slug:slug>/answers.rss", feeds.DrugAnswersRss(), name="drug_rss"),
-    path("drugs/<slug:slug>/answers.atom", feeds.DrugAnswersAtom(), name="drug_atom"),
+    path("drugs/<slug:slug>/answers.rss", public_page(feeds.DrugAnswersRss()), name="drug_rss"),
+    path("drugs/<slug:slug>/answers.atom", public_page(feeds.DrugAnswersAtom()), name="drug_atom"),
     path("conditions/", views.subject_index, {"kind": "conditions"}, name="conditions"),
     path("conditions/<slug:slug>/", views.condition_detail, name="condition"),
     path("reviewers/<slug:slug>/", views.reviewer_detail, name="reviewer"),
     path("support-groups/<slug:slug>/", views.support_group_detail, name="support_group"),
     path("search/", views.search, name="search"),
-    path("feeds/answers.rss", feeds.LatestAnswersRss(), name="rss"),
-    path("feeds/answers.atom", feeds.LatestAnswersAtom(), name="atom"),
+    path("feeds/answers.rss", public_page(feeds.LatestAnswersRss()), name="rss"),
+    path("feeds/answers.atom", public_page(feeds.LatestAnswersAtom()), name="atom"),
     path("about/", views.site_page, {"slug": "about"}, name="about"),
     path("editorial-policy/", views.site_page, {"slug": "editorial-policy"}, name="editorial_policy"),
     path("medical-disclaimer/", views.site_page, {"slug": "medical-disclaimer"}, name="medical_disclaimer"),
@@ -33,11 +30,6 @@ urlpatterns = [
 # Outside the app namespace: sitemaps name their own URLs.
 site_urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
-    path(
-        "sitemap.xml",
-        cache_page(3600)(sitemap_index),
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
-        name="sitemap-index",
-    ),
-    path("sitemap-<section>.xml", cache_page(3600)(sitemap), {"sitemaps": SITEMAPS}, name="sitemap-section"),
+    path("sitemap.xml", sitemaps.index, name="sitemap-index"),
+    path("sitemap-<section>.xml", sitemaps.section, name="sitemap-section"),
 ]

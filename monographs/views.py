@@ -1,25 +1,27 @@
-"""Public pages. Every answer shown starts from Article.objects.live()."""
+"""Public pages. Every answer shown starts from Article.objects.live().
+
+Each view names what its page shows as cache tags (see caching.tags), so that
+the page cache and the front cache drop the page exactly when that changes.
+"""
 
 import string
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import cache_control
 
+from . import answer_page
+from .caching import tags as cache_tags
+from .caching.pages import public_page
 from .models import Article, ArticleRedirect, Condition, Drug, Page, Reviewer, SupportGroup
+from .pagination import Window
 from .search import MAX_QUERY_LENGTH, clean_query, highlighted
 
-# Readers' pages may be kept by browsers and a CDN for a short while.
-public_page = cache_control(public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
-
-RELATED_MEDICAL_QUESTIONS_LIMIT = 10
 LATEST_ON_HOME = 10
 PER_PAGE = 50
 RESULTS_PER_PAGE = 20
+MAX_COUNTED = 1000
 LETTERS = string.ascii_lowercase
 
 
@@ -33,17 +35,25 @@ HOME = Crumb("Home", "/")
 ANSWERS = Crumb("Medical answers", "/medical-answers/")
 
 
-def render_page(request, template, context, *, crumbs=(), meta=None, structured_data=()):
-    """Render a public page with its breadcrumbs, head tags and JSON-LD."""
+def render_page(request, template, context, *, crumbs=(), meta=None, structured_data=(), tags=(), shows=()):
+    """Render a public page with its breadcrumbs, head tags and JSON-LD.
+
+    `tags` and the objects it `shows` become its cache tags; the newest change
+    among the objects shown becomes its Last-Modified.
+    """
     crumbs = list(crumbs)
     data = list(structured_data)
     if len(crumbs) > 1:
         data.append(breadcrumb_list(crumbs, request.build_absolute_uri))
-    return render(
+    response = render(
         request,
         template,
         {**context, "breadcrumbs": crumbs, "meta": meta or {}, "structured_data": data},
     )
+    shows = list(shows)
+    response.page_tags = {*tags, *cache_tags.for_objects(shows)}
+    response.last_modified = max((obj.updated_at for obj in shows if getattr(obj, "updated_at", None)), default=None)
+    return response
 
 
 def breadcrumb_list(crumbs, absolute) -> dict:
@@ -59,19 +69,19 @@ def breadcrumb_list(crumbs, absolute) -> dict:
 
 
 def _paginate(request, queryset, per_page=PER_PAGE):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return Window.of(queryset, request.GET.get("page"), per_page)
 
 
 @public_page
 def home(request):
+    latest = list(Article.objects.live().for_list().order_by("-reviewed_on", "question")[:LATEST_ON_HOME])
     return render_page(
         request,
         "monographs/home.html",
-        {
-            "latest": Article.objects.live().for_list().order_by("-reviewed_on", "question")[:LATEST_ON_HOME],
-            "letters": LETTERS,
-        },
+        {"latest": latest, "letters": LETTERS},
         meta={"description": "Answers to questions about medicines, written and medically reviewed by pharmacists."},
+        tags=[cache_tags.LATEST_ANSWERS],
+        shows=latest,
     )
 
 
@@ -86,12 +96,15 @@ def answer_index(request, letter=None):
         answers = answers.filter(question__istartswith=letter)
         title = f"Medical answers: {letter.upper()}"
         crumbs.append(Crumb(letter.upper(), request.path))
+    page = _paginate(request, answers)
     return render_page(
         request,
         "monographs/answer_index.html",
-        {"page": _paginate(request, answers), "letters": LETTERS, "letter": letter, "title": title},
+        {"page": page, "letters": LETTERS, "letter": letter, "title": title},
         crumbs=crumbs,
         meta={"title": title, "description": "All medical answers on drugref, from A to Z."},
+        tags=[cache_tags.ANSWER_INDEX],
+        shows=page,
     )
 
 
@@ -104,38 +117,30 @@ def article_detail(request, slug):
         moved = ArticleRedirect.objects.filter(old_slug=slug, article__in=Article.objects.live()).first()
         if moved is None:
             raise Http404("No such answer") from None
-        return redirect(moved.article, permanent=True)
+        response = redirect(moved.article, permanent=True)
+        response.page_tags = {cache_tags.for_pk("article", moved.article_id)}
+        return response
     return render_answer(request, article)
 
 
 def render_answer(request, article, *, preview=False):
     """Render an answer page; `article` comes from for_page(), live or (for a preview) not."""
-    related_questions = article.related_questions
-    read_next = article.read_next
-    # Derived links leave out what the curated sections already list.
-    listed = [answer.pk for answer in related_questions + read_next]
-    related_medical_questions = (
-        Article.objects.live().sharing_subjects_with(article).exclude(pk__in=listed).for_list()
-    )[:RELATED_MEDICAL_QUESTIONS_LIMIT]
-    drugs = list(article.drugs.all())
+    page = answer_page.load(article)
     crumbs = [HOME, ANSWERS]
-    if drugs:
-        crumbs.append(Crumb(drugs[0].brand_name, drugs[0].get_absolute_url()))
+    if page.drugs:
+        crumbs.append(Crumb(page.drugs[0].name, page.drugs[0].get_absolute_url()))
     crumbs.append(Crumb(article.question, article.get_absolute_url()))
-    return render_page(
+    response = render_page(
         request,
         "monographs/article_detail.html",
-        {
-            "article": article,
-            "related_questions": related_questions,
-            "read_next": read_next,
-            "related_medical_questions": related_medical_questions,
-            "preview": preview,
-        },
+        {"article": article, "page": page, "preview": preview},
         crumbs=crumbs,
         meta=article.meta() | {"noindex": preview},
-        structured_data=[article.structured_data(request.build_absolute_uri)],
+        structured_data=[page.structured_data(request.build_absolute_uri)],
+        tags=page.tags,
     )
+    response.last_modified = article.updated_at
+    return response
 
 
 # The A to Z lists of drugs and of conditions.
@@ -151,74 +156,72 @@ def subject_index(request, kind):
         {"title": title, "page": _paginate(request, model.objects.all())},
         crumbs=[HOME, Crumb(title, request.path)],
         meta={"title": f"{title} A to Z"},
+        tags=[cache_tags.SUBJECT_LISTS[model._meta.model_name]],
     )
 
 
 @public_page
 def drug_detail(request, slug):
     drug = get_object_or_404(Drug, slug=slug)
+    conditions, groups = list(drug.conditions.all()), list(drug.support_groups.all())
+    answers = list(Article.objects.live().filter(drugs=drug).for_list().order_by("question"))
     return render_page(
         request,
         "monographs/drug_detail.html",
-        {
-            "drug": drug,
-            "conditions": drug.conditions.all(),
-            "answers": Article.objects.live().filter(drugs=drug).for_list().order_by("question"),
-            "support_groups": drug.support_groups.all(),
-        },
+        {"drug": drug, "conditions": conditions, "answers": answers, "support_groups": groups},
         crumbs=[HOME, Crumb("Drugs", reverse("monographs:drugs")), Crumb(drug.brand_name, request.path)],
         meta=drug.meta(),
         structured_data=[drug.structured_data(request.build_absolute_uri)],
+        tags=[cache_tags.answers_about("drug", drug.pk)],
+        shows=[drug, *conditions, *groups, *answers],
     )
 
 
 @public_page
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition, slug=slug)
+    drugs, groups = list(condition.drugs.all()), list(condition.support_groups.all())
+    answers = list(Article.objects.live().filter(conditions=condition).for_list().order_by("question"))
     return render_page(
         request,
         "monographs/condition_detail.html",
-        {
-            "condition": condition,
-            "drugs": condition.drugs.all(),
-            "answers": Article.objects.live().filter(conditions=condition).for_list().order_by("question"),
-            "support_groups": condition.support_groups.all(),
-        },
+        {"condition": condition, "drugs": drugs, "answers": answers, "support_groups": groups},
         crumbs=[HOME, Crumb("Conditions", reverse("monographs:conditions")), Crumb(str(condition), request.path)],
         meta=condition.meta(),
         structured_data=[condition.structured_data(request.build_absolute_uri)],
+        tags=[cache_tags.answers_about("condition", condition.pk)],
+        shows=[condition, *drugs, *groups, *answers],
     )
 
 
 @public_page
 def reviewer_detail(request, slug):
     reviewer = get_object_or_404(Reviewer, slug=slug)
+    answers = list(Article.objects.live().filter(reviewer=reviewer).for_list().order_by("question"))
     return render_page(
         request,
         "monographs/reviewer_detail.html",
-        {
-            "reviewer": reviewer,
-            "answers": Article.objects.live().filter(reviewer=reviewer).for_list().order_by("question"),
-        },
+        {"reviewer": reviewer, "answers": answers},
         crumbs=[HOME, Crumb(str(reviewer), request.path)],
         meta={"title": str(reviewer), "description": f"Medical answers reviewed by {reviewer}."},
+        tags=[cache_tags.answers_about("reviewer", reviewer.pk)],
+        shows=[reviewer, *answers],
     )
 
 
 @public_page
 def support_group_detail(request, slug):
     group = get_object_or_404(SupportGroup, slug=slug)
+    conditions, drugs = list(group.conditions.all()), list(group.drugs.all())
+    answers = list(Article.objects.live().filter(support_groups=group).for_list().order_by("question"))
     return render_page(
         request,
         "monographs/support_group_detail.html",
-        {
-            "group": group,
-            "conditions": group.conditions.all(),
-            "drugs": group.drugs.all(),
-            "answers": Article.objects.live().filter(support_groups=group).for_list().order_by("question"),
-        },
+        {"group": group, "conditions": conditions, "drugs": drugs, "answers": answers},
         crumbs=[HOME, Crumb(group.name, request.path)],
         meta={"title": group.name, "description": group.description[:300]},
+        tags=[cache_tags.answers_about("supportgroup", group.pk)],
+        shows=[group, *conditions, *drugs, *answers],
     )
 
 
@@ -231,6 +234,7 @@ def site_page(request, slug):
         {"page": page},
         crumbs=[HOME, Crumb(page.title, request.path)],
         meta={"title": page.title},
+        shows=[page],
     )
 
 
@@ -242,17 +246,30 @@ def search(request):
     exact = Article.objects.live().filter(question__iexact=q).only("slug").first() if q else None
     if exact is not None:
         return redirect(exact)
-    page = _paginate(request, Article.objects.live().search(q).for_list(), RESULTS_PER_PAGE)
+    matches = Article.objects.live().search(q).for_list()
+    page = _paginate(request, matches, RESULTS_PER_PAGE)
     results = [(answer, highlighted(answer.snippet)) for answer in page]
+    # Counting stops early: a common word must not count the whole table.
+    found = matches[: MAX_COUNTED + 1].count() if results else 0
     return render_page(
         request,
         "monographs/search.html",
-        {"q": q, "page": page, "results": results, "max_length": MAX_QUERY_LENGTH, "cut": len(raw) > len(q) + 1},
+        {
+            "q": q,
+            "page": page,
+            "results": results,
+            "found": found,
+            "more_than": MAX_COUNTED if found > MAX_COUNTED else None,
+            "max_length": MAX_QUERY_LENGTH,
+            "cut": len(raw) > len(q) + 1,
+        },
         crumbs=[HOME, Crumb("Search", request.path)],
         meta={"title": f"Search: {q}" if q else "Search", "noindex": True},
+        tags=[cache_tags.LATEST_ANSWERS],
     )
 
 
+@public_page
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("sitemap-index"))
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}", ""]

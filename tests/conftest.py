@@ -16,6 +16,17 @@ def collected_static(tmp_path_factory):
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Start every test with an empty cache, as after a deploy; the local-memory cache outlives tests."""
+    from django.core.cache import caches
+
+    from monographs.caching import store
+
+    caches[settings.DRUGREF_PAGE_CACHE_ALIAS].clear()
+    store.clear_backoff()
+
+
 @pytest.fixture
 def reviewer(db):
     reviewer, _ = Reviewer.objects.get_or_create(

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from monographs import answer_page
 from monographs.models import Article, Drug, SupportGroup
 
 from .support import BESPONSA_URL
@@ -34,9 +35,10 @@ def test_load_demo_twice_changes_nothing():
 
 def test_load_demo_fills_every_section_of_the_besponsa_page():
     call_command("load_demo", verbosity=0)
-    besponsa = Article.objects.live().for_page().get(slug=BESPONSA_URL.split("/")[2])
-    assert len(besponsa.related_questions) == 3
-    assert len(besponsa.read_next) == 1
+    besponsa = Article.objects.live().get(slug=BESPONSA_URL.split("/")[2])
+    page = answer_page.load(besponsa)
+    assert len(page.related_questions) == 3
+    assert len(page.read_next) == 1
     assert Article.objects.live().sharing_subjects_with(besponsa).count() >= 1
     assert list(besponsa.drugs.all()) == [Drug.objects.get(brand_name="Besponsa")]
     assert besponsa.support_groups.count() == SupportGroup.objects.count() == 2

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from monographs import answer_page
 from monographs.models import Article, Drug, ImportBatch, Revision, SignOff, SupportGroup
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def test_jsonl_imports_answers_and_subjects_with_forward_references(tmp_path):
     assert "2 created" in run(path)
     first = Article.objects.get(slug="first")
     assert first.external_id == "A-1" and first.is_live
-    page = Article.objects.for_page().get(slug="first")
+    page = answer_page.load(Article.objects.get(slug="first"))
     assert [a.slug for a in page.related_questions] == ["second"]
     assert [a.slug for a in page.read_next] == ["second"]
     drug = Drug.objects.get()
@@ -113,8 +114,8 @@ def test_a_change_of_links_alone_is_a_new_revision(tmp_path):
         jsonl(tmp_path, published("a", related_questions=["c", "b"]), published("b"), published("c")), verbosity=2
     )
     assert "updated a: related questions" in out and "1 updated, 2 unchanged" in out
-    article = Article.objects.for_page().get(slug="a")
-    assert (article.version, [a.slug for a in article.related_questions]) == (2, ["c", "b"])
+    article = Article.objects.get(slug="a")
+    assert (article.version, [a.slug for a in answer_page.load(article).related_questions]) == (2, ["c", "b"])
     assert SignOff.objects.filter(revision__article=article, revision__number=2).exists()
 
 
@@ -126,7 +127,7 @@ def test_answers_saved_after_an_import_get_ids_of_their_own(tmp_path, reviewer):
     )
     assert later.pk > max(imported)
     run(jsonl(tmp_path, published("c", related_questions=["a", "later"]), name="more.jsonl"))
-    assert [a.slug for a in Article.objects.for_page().get(slug="c").related_questions] == ["a", "later"]
+    assert [a.slug for a in answer_page.load(Article.objects.get(slug="c")).related_questions] == ["a", "later"]
 
 
 def test_markdown_front_matter_imports_an_answer(tmp_path):

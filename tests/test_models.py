@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, transaction
 
+from monographs import answer_page
 from monographs.models import Article, ReadNext, RelatedQuestion
 from monographs.slugs import SLUG_MAX_LENGTH, slug_for
 
@@ -62,7 +63,7 @@ def test_related_questions_are_in_position_order_and_only_live(make_article):
     RelatedQuestion.objects.create(source=article, target=second, position=2)
     RelatedQuestion.objects.create(source=article, target=first, position=1)
     RelatedQuestion.objects.create(source=article, target=draft, position=0)
-    page = Article.objects.for_page().get(pk=article.pk)
+    page = answer_page.load(article)
     assert page.related_questions == [first, second]
 
 

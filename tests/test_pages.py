@@ -123,7 +123,7 @@ def test_answer_page_queries_do_not_grow_with_its_links(
 ):
     article = make_article(question="Main question?")
     _link_everything(article, [make_article() for _ in range(links)], drug, condition)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(4):
         response = client.get(article.get_absolute_url())
     assert response.content.decode().count("/medical-answers/question-number-") >= links * 2
 
@@ -135,7 +135,7 @@ def test_answer_page_query_count_is_the_same_for_1_and_20_links(
     for links in (1, 20):
         article = make_article()
         _link_everything(article, [make_article() for _ in range(links)], drug, condition)
-        with django_assert_num_queries(8) as captured:
+        with django_assert_num_queries(4) as captured:
             client.get(article.get_absolute_url())
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
@@ -143,12 +143,12 @@ def test_answer_page_query_count_is_the_same_for_1_and_20_links(
 
 PUBLIC_PAGES = [
     ("/", 1),
-    ("/medical-answers/", 2),
-    ("/medical-answers/letter/w/", 2),
-    (BESPONSA_URL, 8),
-    ("/drugs/", 2),
+    ("/medical-answers/", 1),
+    ("/medical-answers/letter/w/", 1),
+    (BESPONSA_URL, 4),
+    ("/drugs/", 1),
     ("/drugs/besponsa/", 4),
-    ("/conditions/", 2),
+    ("/conditions/", 1),
     ("/conditions/acute-lymphoblastic-leukemia/", 4),
     ("/reviewers/judith-stewart/", 2),
     ("/support-groups/besponsa/", 4),
@@ -165,7 +165,7 @@ PUBLIC_PAGES = [
 def test_every_public_page_makes_a_fixed_number_of_queries(
     client, demo, make_article, django_assert_num_queries, url, queries
 ):
-    cache.clear()  # the sitemap is cached
+    cache.clear()  # every public page is cached
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
     besponsa = Article.objects.get(slug=BESPONSA_URL.split("/")[2])
@@ -200,10 +200,10 @@ def test_user_text_is_escaped(client, make_article):
     assert "Is &lt;b&gt;this&lt;/b&gt; &amp; that safe?" in html
 
 
-def test_public_pages_may_be_cached_briefly(client, make_article):
+def test_public_pages_may_be_cached_briefly_by_browsers(client, make_article):
     response = client.get(make_article().get_absolute_url())
     assert "public" in response["Cache-Control"]
-    assert "max-age=300" in response["Cache-Control"]
+    assert "max-age=60" in response["Cache-Control"]
 
 
 def test_unknown_pages_get_a_friendly_404(client, db):

@@ -18,6 +18,8 @@ from django.db.models.functions import MD5, Lower
 from django.utils import timezone
 
 from .. import editorial
+from ..caching import tags as cache_tags
+from ..caching.purge import purge
 from ..lookups import matching
 from ..models import (
     Article,
@@ -78,6 +80,7 @@ class Loader:
         self.result = LoadResult()
         self.ids = {kind: {} for kind in MODELS}  # kind -> key -> id
         self.answer_ids = {}  # slug -> id: every answer of the run, and the link targets outside it
+        self.purges = set()  # cache tags of the pages the run changes
         self.existing = set()  # ids of those already in the database
         self.seen = 0
 
@@ -106,7 +109,7 @@ class Loader:
                 rows = model.objects.annotate(key=Lower(name_field)).filter(key__in=chunk)
             for obj in rows:
                 existing[subject_key(kind, getattr(obj, name_field), getattr(obj, "credentials", ""))] = obj
-        new, changed, relations = [], set(), {}
+        new, changed, relations, touched = [], set(), {}, []
         for key, spec in wanted.items():
             obj = existing.get(key)
             fields = _plain_fields(spec)
@@ -119,6 +122,7 @@ class Loader:
                     if getattr(obj, attr) != value:
                         setattr(obj, attr, value)
                         changed.add(attr)
+                        touched.append(obj)
             if isinstance(spec, SubjectRecord):
                 relations[key] = (obj, {rel: spec.fields[rel] for rel in ("conditions", "drugs") if rel in spec.fields})
             existing[key] = obj
@@ -127,6 +131,8 @@ class Loader:
         self.wrote |= bool(new or changed)
         if changed:
             model.objects.bulk_update([o for o in existing.values() if o.pk], list(changed), batch_size=BATCH)
+        for obj in (*new, *touched):
+            self.purges |= cache_tags.subject_change(obj)
         for key, obj in existing.items():
             self.ids[kind][key] = obj.pk
         self._set_subject_relations(kind, relations)
@@ -148,6 +154,8 @@ class Loader:
                 wanted = {self.ids[target_kind][name.lower()] for name in names}
                 if wanted != current[obj.pk]:
                     stale.append(obj.pk)
+                    self.purges.add(cache_tags.for_object(obj))
+                    self.purges.update(cache_tags.for_pk(MODELS[target_kind]._meta.model_name, pk) for pk in wanted)
                     rows += [through(**{own: obj.pk, other: pk}) for pk in wanted]
             through.objects.filter(**{f"{own}__in": stale}).delete()
             through.objects.bulk_create(rows, batch_size=BATCH)
@@ -206,6 +214,7 @@ class Loader:
             for name in carried:
                 writes.replace(name, pk, carried[name], stale=False)
             writes.revise(pk, 1, NEW_CONTENT | values | carried, record)
+            writes.purge(pk, None, NEW_CONTENT | values | carried)
         return writes
 
     def _compare(self, writes):
@@ -222,6 +231,7 @@ class Loader:
                 if name in carried:
                     writes.replace(name, pk, carried[name], stale=True)
             writes.revise(pk, number, old | values | carried, record)
+            writes.purge(pk, old, old | values | carried)
 
     def _update(self, writes, pk, old, values, changed) -> int:
         """Queue the update of an answer already in the database; return its new version."""
@@ -243,6 +253,7 @@ class Loader:
     def _write(self, writes):
         """Write one batch's rows: answers, their subjects and links, then revisions and sign-offs."""
         self.seen += writes.seen
+        self.purges |= writes.purges
         self.result.created += writes.created
         self.result.updated |= writes.updated_fields
         if not (writes.new or writes.updated):
@@ -306,6 +317,7 @@ class Loader:
             batch.created, batch.updated, batch.unchanged = len(result.created), len(result.updated), result.unchanged
             batch.save()
         result.batch = self.batch
+        purge(self.purges)
         return result
 
 
@@ -320,6 +332,16 @@ class _Writes:
         self.stale = {name: [] for name in THROUGH}  # answers whose rows of this kind are replaced
         self.rows = {name: [] for name in THROUGH}
         self.revisions = []  # (answer id, number, content, byline or None)
+        self.purges = set()
+
+    def purge(self, pk, before, after):
+        """Note the cache tags an answer's change purges; `before`/`after` are rows with relations, or None."""
+        live = Article.State.PUBLISHED
+        self.purges |= cache_tags.answer_change(
+            pk,
+            before if before and before["state"] == live else None,
+            after if after["state"] == live else None,
+        )
 
     def create(self, pk, values, answer_html, now):
         row = NEW_ROW | values | {"id": pk, "answer_html": answer_html, "created_at": now, "updated_at": now}

@@ -4,6 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import editorial
+from ..caching import tags as cache_tags
+from ..caching.purge import purge
 from ..models import Article, ImportBatch, Revision, SignOff
 
 
@@ -31,10 +33,13 @@ def undo_batch(batch_id: int) -> tuple[int, int]:
             f"{len(later)} answer{'s' if len(later) != 1 else ''}:\n{names}"
         )
     restored = removed = 0
+    purges = set()
     for revision in revisions:
         article = revision.article
+        before = editorial.live_content(article)
         if revision.number == 1:
             article.delete()
+            purges |= cache_tags.answer_change(article.pk or revision.article_id, before, None)
             removed += 1
             continue
         previous = Revision.objects.select_related("sign_off").get(article=article, number=revision.number - 1)
@@ -50,7 +55,9 @@ def undo_batch(batch_id: int) -> tuple[int, int]:
             SignOff.objects.create(
                 revision=undone, article=article, reviewer=signed.reviewer, reviewed_on=signed.reviewed_on
             )
+        purges |= cache_tags.answer_change(article.pk, before, editorial.live_content(article))
         restored += 1
+    purge(purges)
     batch.undone_at = timezone.now()
     batch.save(update_fields=["undone_at"])
     return restored, removed

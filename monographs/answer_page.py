@@ -1,0 +1,168 @@
+"""What an answer page shows, fetched in four queries whatever the number of its links.
+
+1. the answer with its reviewer (without the Markdown source, which the page never shows);
+2. its drugs, conditions and support groups, as one UNION;
+3. its curated links (related questions and read next), as one UNION;
+4. related medical questions: live answers sharing a drug or condition.
+
+Rows come back as plain values, not model instances, from SQL compiled once
+(see prepared.py): on a page that lists a dozen links, compiling queries and
+building instances was most of the time a page took.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import CharField, Q, Value
+from django.urls import reverse
+from django.utils.html import strip_tags
+
+from .caching import tags as cache_tags
+from .models import Article, Condition, Drug, ReadNext, RelatedQuestion, SupportGroup
+from .prepared import Prepared
+
+RELATED_MEDICAL_QUESTIONS_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A drug, condition or support group as a page links to it."""
+
+    kind: str  # a model name: drug, condition, supportgroup
+    pk: int
+    name: str
+    slug: str
+    detail: str = ""  # a drug's generic name, a condition's abbreviation
+
+    def get_absolute_url(self):
+        return reverse(cache_tags.KINDS[self.kind][1], kwargs={"slug": self.slug})
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass
+class AnswerPage:
+    article: Article
+    drugs: list[Subject] = field(default_factory=list)
+    conditions: list[Subject] = field(default_factory=list)
+    support_groups: list[Subject] = field(default_factory=list)
+    related_questions: list[Article] = field(default_factory=list)
+    read_next: list[Article] = field(default_factory=list)
+    related_medical_questions: list[Article] = field(default_factory=list)
+    tags: set[str] = field(default_factory=set)
+
+    def structured_data(self, absolute) -> dict:
+        """Return schema.org MedicalWebPage data, from the same fields the page shows."""
+        article = self.article
+        url = absolute(article.get_absolute_url())
+        data = {
+            "@context": "https://schema.org",
+            "@type": "MedicalWebPage",
+            "url": url,
+            "name": article.question,
+            "description": article.summary,
+            "inLanguage": "en",
+            "about": [
+                *({"@type": "Drug", "name": d.name, "url": absolute(d.get_absolute_url())} for d in self.drugs),
+                *(
+                    {"@type": "MedicalCondition", "name": c.name, "url": absolute(c.get_absolute_url())}
+                    for c in self.conditions
+                ),
+            ],
+            "mainEntity": {
+                "@type": "Question",
+                "name": article.question,
+                "acceptedAnswer": {"@type": "Answer", "text": strip_tags(article.answer_html).strip(), "url": url},
+            },
+        }
+        if article.reviewer and article.reviewed_on:
+            reviewer = article.reviewer
+            data |= {
+                "reviewedBy": {
+                    "@type": "Person",
+                    "name": reviewer.name,
+                    "honorificSuffix": reviewer.credentials,
+                    "hasCredential": {"@type": "EducationalOccupationalCredential", "name": reviewer.credentials},
+                    "url": absolute(reviewer.get_absolute_url()),
+                },
+                "lastReviewed": article.reviewed_on.isoformat(),
+                "dateModified": article.reviewed_on.isoformat(),
+            }
+        return data
+
+
+def _kind(name):
+    return Value(name, output_field=CharField())
+
+
+def _subjects(article):
+    columns = {
+        Drug: ("brand_name", "generic_name"),
+        Condition: ("name", "abbreviation"),
+        SupportGroup: ("name", None),
+    }
+    parts = [
+        model.objects.filter(articles=article)
+        .order_by()
+        .values_list(_kind(model._meta.model_name), "pk", name, "slug", detail or _kind(""))
+        for model, (name, detail) in columns.items()
+    ]
+    return parts[0].union(*parts[1:], all=True)
+
+
+def _links(article):
+    parts = [
+        model.objects.filter(source=article)
+        .order_by()
+        .values_list(_kind(kind), "position", "pk", "target_id", "target__question", "target__slug", "target__state")
+        for kind, model in (("related_questions", RelatedQuestion), ("read_next", ReadNext))
+    ]
+    return parts[0].union(*parts[1:], all=True)
+
+
+def _related_medical_questions(article, canonical):
+    """Live answers sharing a drug or condition with `article`, not itself nor one it links to already."""
+    subjects = Q()
+    for name, column in (("drugs", "drug_id"), ("conditions", "condition_id")):
+        through = Article._meta.get_field(name).remote_field.through
+        same = through.objects.filter(article_id=article).values(column)
+        subjects |= Q(pk__in=through.objects.filter(**{f"{column}__in": same}).values("article_id"))
+    queryset = Article.objects.live().filter(subjects).exclude(pk=canonical)
+    for model in (RelatedQuestion, ReadNext):
+        queryset = queryset.exclude(pk__in=model.objects.filter(source=article).values("target_id"))
+    return queryset.order_by("-reviewed_on", "question").values_list("pk", "question", "slug")[
+        :RELATED_MEDICAL_QUESTIONS_LIMIT
+    ]
+
+
+SUBJECTS = Prepared(_subjects, "article")
+LINKS = Prepared(_links, "article")
+RELATED_MEDICAL_QUESTIONS = Prepared(_related_medical_questions, "article", "canonical")
+
+
+def load(article: Article) -> AnswerPage:
+    """Fetch everything `article`'s page shows besides the answer itself (queries 2 to 4)."""
+    page = AnswerPage(article)
+    lists = {"drug": page.drugs, "condition": page.conditions, "supportgroup": page.support_groups}
+    for row in sorted(SUBJECTS.rows(article=article.pk), key=lambda row: (row[2].lower(), row[1])):
+        lists[row[0]].append(Subject(*row))
+        page.tags.add(cache_tags.for_pk(row[0], row[1]))
+
+    for kind, _, _, pk, question, slug, state in sorted(LINKS.rows(article=article.pk), key=lambda row: row[:3]):
+        # Every target is tagged, live or not: its going live must refresh this page.
+        page.tags.add(cache_tags.for_pk("article", pk))
+        if state == Article.State.PUBLISHED:
+            getattr(page, kind).append(Article(pk=pk, question=question, slug=slug, state=state))
+
+    if page.drugs or page.conditions:
+        rows = RELATED_MEDICAL_QUESTIONS.rows(article=article.pk, canonical=article.canonical_pk)
+        page.related_medical_questions = [Article(pk=pk, question=q, slug=slug) for pk, q, slug in rows]
+
+    page.tags.add(cache_tags.for_object(article))
+    page.tags.update(cache_tags.for_pk("article", a.pk) for a in page.related_medical_questions)
+    if article.reviewer_id:
+        page.tags.add(cache_tags.for_pk("reviewer", article.reviewer_id))
+    # Related medical questions are the live answers about its drugs and conditions.
+    for subject in (*page.drugs, *page.conditions):
+        page.tags.add(cache_tags.answers_about(subject.kind, subject.pk))
+    return page

@@ -1,0 +1,68 @@
+"""Purge the pages that show a subject (drug, condition, reviewer, support group, site page) when it changes.
+
+Answers go live and leave through editorial.py and the importer, which purge
+explicitly; subjects are plain records edited in the admin (or the shell), so
+their saves, deletions and relations purge here, whichever way they are made.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from ..models import Article, Condition, Drug, Page, ReadNext, RelatedQuestion, Reviewer, SupportGroup
+from . import tags
+from .purge import purge
+
+SUBJECT_MODELS = (Drug, Condition, Reviewer, SupportGroup, Page)
+# Many-to-many relations whose either side a page lists.
+RELATIONS = [
+    Drug.conditions.through,
+    SupportGroup.conditions.through,
+    SupportGroup.drugs.through,
+    Article.drugs.through,
+    Article.conditions.through,
+    Article.support_groups.through,
+]
+
+
+def subject_changed(sender, instance, **kwargs):
+    purge(tags.subject_change(instance))
+
+
+def relation_changed(sender, instance, action, model, pk_set, **kwargs):
+    """Purge both ends of a changed many-to-many relation, and the answer lists it feeds."""
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if action == "pre_clear":
+        own, other = _ends(sender, type(instance))
+        pk_set = set(sender.objects.filter(**{own.attname: instance.pk}).values_list(other.attname, flat=True))
+    ends = [(type(instance)._meta.model_name, {instance.pk}), (model._meta.model_name, pk_set or set())]
+    touched = set()
+    for model_name, pks in ends:
+        touched.update(tags.for_pk(model_name, pk) for pk in pks)
+    if any(model_name == "article" for model_name, _ in ends):
+        # An answer gained or lost a subject: that subject's list of answers changed.
+        for model_name, pks in ends:
+            if model_name != "article":
+                touched.update(tags.answers_about(model_name, pk) for pk in pks)
+    purge(touched)
+
+
+def link_changed(sender, instance, **kwargs):
+    purge({tags.for_pk("article", instance.source_id)})
+
+
+def _ends(through, model):
+    """Return (the foreign key to `model`, the other foreign key) of a through model."""
+    keys = [f for f in through._meta.fields if f.is_relation]
+    own = next(f for f in keys if f.related_model is model)
+    return own, next(f for f in keys if f is not own)
+
+
+def connect():
+    for model in SUBJECT_MODELS:
+        post_save.connect(subject_changed, sender=model, dispatch_uid=f"pagecache-save-{model.__name__}")
+        post_delete.connect(subject_changed, sender=model, dispatch_uid=f"pagecache-delete-{model.__name__}")
+    for through in RELATIONS:
+        m2m_changed.connect(relation_changed, sender=through, dispatch_uid=f"pagecache-m2m-{through.__name__}")
+    for model in (RelatedQuestion, ReadNext):
+        post_save.connect(link_changed, sender=model, dispatch_uid=f"pagecache-link-save-{model.__name__}")
+        post_delete.connect(link_changed, sender=model, dispatch_uid=f"pagecache-link-delete-{model.__name__}")

@@ -1,0 +1,112 @@
+"""The page cache: whole responses in the configured Django cache, valid while their tags' versions hold.
+
+Each tag has a version (a random token) in the cache. An entry records the
+versions of its tags when it was stored; purging a tag gives it a new version,
+so every entry carrying it stops matching, on every app server sharing the
+cache, without anyone listing the entries. A purge also bumps a generation
+counter first: a page rendered while a purge ran is not stored, since it may
+show what the purge was about.
+
+A cache that fails or is slow is treated as empty for a few seconds: pages come
+from the database, slower, never failing.
+"""
+
+import logging
+import secrets
+import time
+
+from django.conf import settings
+from django.core.cache import caches
+
+log = logging.getLogger(__name__)
+
+GENERATION = "pagecache:generation"
+TAG_PREFIX = "pagecache:tag:"
+ENTRY_PREFIX = "pagecache:page:"
+# After an error, leave the cache alone this long instead of waiting on it for every request.
+BACKOFF_SECONDS = 5.0
+
+_down_until = 0.0
+
+
+def _cache():
+    return caches[settings.DRUGREF_PAGE_CACHE_ALIAS]
+
+
+def _guarded(default, backoff=True):
+    """Run a cache operation; on any error, log it, back off for a while, and return `default`."""
+
+    def decorate(operation):
+        def run(*args, **kwargs):
+            global _down_until
+            if backoff and time.monotonic() < _down_until:
+                return default
+            try:
+                return operation(*args, **kwargs)
+            except Exception:
+                _down_until = time.monotonic() + BACKOFF_SECONDS
+                log.error("Page cache unavailable during %s", operation.__name__, exc_info=True)
+                return default
+
+        run.__name__ = operation.__name__
+        run.__doc__ = operation.__doc__
+        return run
+
+    return decorate
+
+
+def _tag_keys(tags):
+    return {TAG_PREFIX + tag: tag for tag in tags}
+
+
+@_guarded(default=None)
+def get(key: str):
+    """Return the entry stored under `key` if all its tags are still at the versions it was stored with."""
+    cache = _cache()
+    entry = cache.get(ENTRY_PREFIX + key)
+    if entry is None:
+        return None
+    current = cache.get_many(list(entry.versions))
+    return entry if all(current.get(k) == v for k, v in entry.versions.items()) else None
+
+
+@_guarded(default=None)
+def generation():
+    """Return the purge counter; read before rendering, so `put` can tell whether a purge ran meanwhile."""
+    return _cache().get(GENERATION)
+
+
+@_guarded(default=False)
+def put(key: str, entry, tags, seen_generation) -> bool:
+    """Store `entry` under `key` with its tags' current versions, unless a purge ran since `seen_generation`."""
+    cache = _cache()
+    keys = _tag_keys(tags)
+    versions = cache.get_many(list(keys))
+    missing = [k for k in keys if k not in versions]
+    for k in missing:
+        cache.add(k, secrets.token_hex(8), timeout=None)
+    if missing:
+        versions |= cache.get_many(missing)
+    if cache.get(GENERATION) != seen_generation or len(versions) != len(keys):
+        return False
+    entry.versions = versions
+    cache.set(ENTRY_PREFIX + key, entry, timeout=settings.DRUGREF_PAGE_CACHE_SECONDS)
+    return True
+
+
+# A purge is always tried, even while reads back off: it must not be skipped because of an earlier blip.
+@_guarded(default=False, backoff=False)
+def purge(tags) -> bool:
+    """Give every tag a new version, so no stored entry carrying one of them matches any more."""
+    cache = _cache()
+    # The generation goes first: a render that read the database before the change must not be stored.
+    cache.add(GENERATION, 0, timeout=None)
+    cache.incr(GENERATION)
+    cache.set_many({k: secrets.token_hex(8) for k in _tag_keys(tags)}, timeout=None)
+    return True
+
+
+def clear_backoff():
+    """Forget a past failure (for tests and after an operator fixed the cache)."""
+    global _down_until
+    _down_until = 0.0

@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.urls import get_resolver
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.views.decorators.http import require_safe
 
 from . import store
 from . import tags as cache_tags
@@ -32,8 +33,12 @@ MIN_COMPRESS_BYTES = 512
 
 
 def public_page(view):
-    """Mark a public view's responses as shareable, with its cache tags; a 404 is rendered and marked too."""
+    """Mark a public view's responses as shareable, with its cache tags; a 404 is rendered and marked too.
 
+    Public pages answer GET and HEAD only.
+    """
+
+    @require_safe
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         try:

@@ -1,0 +1,89 @@
+"""Start drugref's serving stack on loopback: gunicorn app servers, and Varnish in front of one.
+
+Used by the serving benchmark and by the tests that put real servers in front
+of the app. Every process runs in its own process group and is stopped by
+`stop()`; ports are free ones the kernel hands out.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VCL = ROOT / "deploy" / "varnish" / "drugref.vcl"
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url, process, timeout=30.0):
+    """Wait until `url` answers at all (any status), or fail if `process` died or time ran out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode} before {url} answered")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def gunicorn(port, env, workers=2, log=None):
+    """Start drugref under gunicorn with sync workers on 127.0.0.1:`port`."""
+    process = subprocess.Popen(
+        [str(GUNICORN), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "drugref.wsgi"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log or subprocess.DEVNULL,
+        stderr=log or subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    wait_until_up(f"http://127.0.0.1:{port}/robots.txt", process)
+    return process
+
+
+def varnish(port, backend_port, memory="256m"):
+    """Start Varnish with drugref's VCL on 127.0.0.1:`port`, in front of the app on `backend_port`."""
+    varnishd = shutil.which("varnishd") or "/usr/sbin/varnishd"
+    workdir = Path(tempfile.mkdtemp(prefix="drugref-varnish-"))
+    vcl = workdir / "drugref.vcl"
+    vcl.write_text(VCL.read_text().replace('.port = "8000";', f'.port = "{backend_port}";'))
+    process = subprocess.Popen(
+        [varnishd, "-F", "-j", "none", "-n", str(workdir / "state"), "-a", f"127.0.0.1:{port}", "-f", str(vcl)]
+        + ["-s", f"malloc,{memory}", "-p", "thread_pool_min=20"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    process.workdir = workdir
+    wait_until_up(f"http://127.0.0.1:{port}/robots.txt", process)
+    return process
+
+
+def stop(process):
+    """Stop a server started here, and everything it started."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    if getattr(process, "workdir", None):
+        shutil.rmtree(process.workdir, ignore_errors=True)

@@ -1,0 +1,73 @@
+# Varnish in front of drugref's app servers: a front cache purged by tag.
+#
+# drugref tags every public page with what it shows (Surrogate-Key header) and,
+# with DRUGREF_FRONT_CACHE_PURGE=xkey and DRUGREF_FRONT_CACHE_URLS pointing
+# here, sends "PURGE /" with an xkey-purge header listing the tags a change
+# touched. vmod_xkey (Debian's varnish-modules) drops exactly those pages.
+#
+# Edit the backend (or use a director for several app servers) and the
+# purgers ACL; everything else works as it is.
+vcl 4.1;
+
+import xkey;
+
+backend default {
+    .host = "127.0.0.1";
+    .port = "8000";
+    .connect_timeout = 2s;
+    .first_byte_timeout = 30s;
+}
+
+# Who may purge: the app servers.
+acl purgers {
+    "127.0.0.1";
+    "::1";
+}
+
+sub vcl_recv {
+    if (req.method == "PURGE") {
+        if (client.ip !~ purgers) {
+            return (synth(403, "Forbidden"));
+        }
+        if (req.http.xkey-purge) {
+            set req.http.n-gone = xkey.purge(req.http.xkey-purge);
+            return (synth(200, "Purged " + req.http.n-gone + " objects"));
+        }
+        return (purge);
+    }
+    if (req.method != "GET" && req.method != "HEAD") {
+        return (pass);
+    }
+    # The admin, and anyone signed in (Django's session cookie), always reach the app.
+    if (req.url ~ "^/admin/" || req.http.Authorization || req.http.Cookie ~ "(^|;\s*)sessionid=") {
+        return (pass);
+    }
+    # Public pages are the same for every anonymous reader: other cookies do not matter.
+    unset req.http.Cookie;
+    return (hash);
+}
+
+sub vcl_backend_response {
+    # vmod_xkey reads the tags from the xkey header.
+    if (beresp.http.Surrogate-Key) {
+        set beresp.http.xkey = beresp.http.Surrogate-Key;
+    }
+    # Serve a stale copy for a while if the app servers fail (Cache-Control: stale-if-error).
+    set beresp.keep = 1d;
+}
+
+sub vcl_backend_error {
+    # No app server answered: say so plainly, and let clients try again shortly.
+    set beresp.http.Retry-After = "5";
+}
+
+sub vcl_deliver {
+    # Tags are for this cache, not for browsers.
+    unset resp.http.xkey;
+    unset resp.http.Surrogate-Key;
+    if (obj.hits > 0) {
+        set resp.http.X-Cache = "HIT";
+    } else {
+        set resp.http.X-Cache = "MISS";
+    }
+}

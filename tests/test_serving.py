@@ -1,0 +1,122 @@
+"""Real servers: two gunicorn app servers on one PostgreSQL and one Redis, Varnish in front of one.
+
+A change made by a third instance (this test process, as an editor's app
+server would) reaches both app servers and Varnish on the next request.
+Needs PostgreSQL (the test database must be shared between processes),
+Redis on 127.0.0.1:6379, gunicorn and Debian's varnish and varnish-modules;
+CI sets SERVING_TESTS=required so that a missing piece fails instead of skipping.
+"""
+
+import os
+import shutil
+import urllib.error
+import urllib.request
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from bench import stack
+from monographs import editorial
+from monographs.models import Article, Drug
+
+from .support import BESPONSA_URL
+
+# Database 15 of the machine's Redis, emptied before use: the tests' own.
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+# serialized_rollback: the groups and site pages that migrations create survive the flush after each test.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def _require(condition, message):
+    if condition:
+        return
+    if os.environ.get("SERVING_TESTS") == "required":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def get(url, **headers):
+    """Return (status, headers, body) of a GET, whatever the status."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+@pytest.fixture
+def servers(settings):
+    """Two app servers and a Varnish in front of the first; this process purges the same Redis and Varnish."""
+    _require(connection.vendor == "postgresql", "serving tests need PostgreSQL (DATABASE_URL)")
+    _require(shutil.which("varnishd") or os.path.exists("/usr/sbin/varnishd"), "varnishd is not installed")
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    except redis.RedisError:
+        _require(False, "Redis is not running on 127.0.0.1:6379")
+    call_command("load_demo", verbosity=0)
+    name = connection.settings_dict["NAME"]
+    env = {
+        "DATABASE_URL": f"postgres://{connection.settings_dict['USER']}@127.0.0.1:5432/{name}",
+        "CACHE_URL": REDIS_URL,
+        "DJANGO_SECRET_KEY": "serving-test-secret-key",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_DEBUG": "false",
+    }
+    ports = [stack.free_port() for _ in range(3)]
+    started = []
+    try:
+        started.append(stack.gunicorn(ports[0], env))
+        started.append(stack.gunicorn(ports[1], env))
+        started.append(stack.varnish(ports[2], backend_port=ports[0]))
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+        settings.DRUGREF_FRONT_CACHE_PURGE = "xkey"
+        settings.DRUGREF_FRONT_CACHE_URLS = [f"http://127.0.0.1:{ports[2]}/"]
+        yield [f"http://127.0.0.1:{port}" for port in ports]
+    finally:
+        for process in started:
+            stack.stop(process)
+
+
+def test_varnish_keeps_pages_and_drops_a_withdrawn_answer_at_once(servers, medical_reviewer):
+    first, second, varnish = servers
+    get(varnish + BESPONSA_URL)
+    status, headers, _ = get(varnish + BESPONSA_URL)
+    assert (status, headers["X-Cache"]) == (200, "HIT")
+    assert "xkey" not in headers and "Surrogate-Key" not in headers
+    get(second + BESPONSA_URL)  # into the shared page cache
+
+    editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), medical_reviewer)
+
+    assert get(varnish + BESPONSA_URL)[0] == 404
+    assert get(second + BESPONSA_URL)[0] == 404
+    assert get(first + BESPONSA_URL)[0] == 404
+
+
+def test_a_published_answer_shows_through_varnish_and_every_app_server_at_once(servers, medical_reviewer, editor):
+    first, second, varnish = servers
+    new_url = "/medical-answers/can-besponsa-be-given-at-home/"
+    for base in (varnish, second):
+        assert get(base + new_url)[0] == 404
+        get(base + "/drugs/besponsa/")
+    assert get(varnish + new_url)[1]["X-Cache"] == "HIT"  # the 404 is cached too
+
+    article = Article.objects.create(
+        question="Can Besponsa be given at home?", slug="can-besponsa-be-given-at-home", answer="No."
+    )
+    article.drugs.set([Drug.objects.get(brand_name="Besponsa")])
+    revision = editorial.record_revision(article, user=editor)
+    editorial.submit_for_review(article, editor)
+    editorial.sign_off(article, user=medical_reviewer, revision_number=revision.number)
+
+    for base in (varnish, second, first):
+        status, _, body = get(base + new_url)
+        assert status == 200, base
+        assert "Can Besponsa be given at home?" in get(base + "/drugs/besponsa/")[2], base
+    # Pages the change did not touch stay in Varnish.
+    get(varnish + "/about/")
+    assert get(varnish + "/about/")[1]["X-Cache"] == "HIT"

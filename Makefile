@@ -14,7 +14,7 @@ test: export DJANGO_ALLOWED_HOSTS ?= testserver,localhost,127.0.0.1
 # The accessibility checkers the browser tests use (axe-core, the Nu HTML Checker) come from npm.
 NPM := $(shell command -v npm 2>/dev/null)
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench bench-serve clean
 
 install: $(VENV)/.installed $(if $(NPM),node_modules/.installed)
 
@@ -40,6 +40,10 @@ test: install
 # Import and export of 100,000 answers on PostgreSQL, beside COPY (see bench/).
 bench: install
 	$(BIN)/python bench/import_export.py $(BENCH_ARGS)
+
+# Page serving at 100,000 answers: gunicorn, Redis, Varnish and wrk, beside a floor view (see bench/).
+bench-serve: install
+	$(BIN)/python bench/serve.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -65,8 +65,10 @@ def varnish(port, backend_port, memory="256m"):
     vcl = workdir / "drugref.vcl"
     vcl.write_text(VCL.read_text().replace('.port = "8000";', f'.port = "{backend_port}";'))
     process = subprocess.Popen(
-        [varnishd, "-F", "-j", "none", "-n", str(workdir / "state"), "-a", f"127.0.0.1:{port}", "-f", str(vcl)]
-        + ["-s", f"malloc,{memory}", "-p", "thread_pool_min=20"],
+        [
+            *(varnishd, "-F", "-j", "none", "-n", str(workdir / "state"), "-a", f"127.0.0.1:{port}"),
+            *("-f", str(vcl), "-s", f"malloc,{memory}", "-p", "thread_pool_min=20"),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

@@ -289,7 +289,16 @@ class Article(models.Model):
     class Meta:
         ordering = ["-reviewed_on", "question"]
         get_latest_by = "reviewed_on"
-        indexes = [models.Index(fields=["state", "-reviewed_on"], name="article_state_reviewed_idx")]
+        indexes = [
+            # Home, feeds and related medical questions: live answers, newest review first.
+            models.Index(fields=["state", "-reviewed_on"], name="article_state_reviewed_idx"),
+            # The A to Z index: live answers by question.
+            models.Index(fields=["question"], condition=Q(state="published"), name="article_live_question_idx"),
+            # The admin's answer list: answers (not pending drafts), newest review first.
+            models.Index(
+                fields=["-reviewed_on", "question"], condition=Q(draft_of__isnull=True), name="article_admin_list_idx"
+            ),
+        ]
         constraints = [
             # Principle 2: nothing unreviewed reaches readers, even through a
             # raw update or a bulk load.

@@ -61,16 +61,26 @@ def parse(q: str) -> list[Term]:
 
 def search(queryset, q):
     """Return `queryset` filtered to answers matching `q`, best first, each with a `snippet`."""
+    found = _search(queryset, q, ranked=True)
+    if found.query.is_empty():  # a blank query: none() has no rank to order by
+        return found
+    return found.order_by("-rank", "-reviewed_on", "question")
+
+
+def matching(queryset, q):
+    """Return `queryset` filtered to answers matching `q`, in its own order: for lists like the admin's."""
+    return _search(queryset, q, ranked=False)
+
+
+def _search(queryset, q, *, ranked):
     terms = parse(clean_query(q))
     wanted = [t for t in terms if not t.negated]
     if not wanted:
         return queryset.none()
     subjects = _subject_matches(wanted)
     if connections[queryset.db].vendor == "postgresql":
-        queryset = _postgres(queryset, terms, subjects)
-    else:
-        queryset = _sqlite(queryset, terms, subjects)
-    return queryset.order_by("-rank", "-reviewed_on", "question")
+        return _postgres(queryset, terms, subjects, ranked)
+    return _sqlite(queryset, terms, subjects, ranked)
 
 
 def highlighted(snippet: str) -> str:
@@ -94,7 +104,7 @@ def _subject_matches(wanted: list[Term]) -> Q:
     return Q(pk__in=Article.objects.filter(names).values("pk"))
 
 
-def _postgres(queryset, terms, subjects):
+def _postgres(queryset, terms, subjects, ranked):
     def tsquery(text):
         return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
 
@@ -104,6 +114,8 @@ def _postgres(queryset, terms, subjects):
     excluded = [t for t in terms if t.negated]
     if excluded:
         queryset = queryset.exclude(document=tsquery(" or ".join(_quoted(t) for t in excluded)))
+    if not ranked:
+        return queryset
     return queryset.annotate(
         rank=SearchRank(F("document"), query, weights=[0.1, 0.2, 0.4, 1.0]),
         snippet=SearchHeadline(
@@ -125,7 +137,7 @@ def _quoted(term) -> str:
     return f'"{term.text}"' if term.phrase else term.text
 
 
-def _sqlite(queryset, terms, subjects):
+def _sqlite(queryset, terms, subjects, ranked):
     expression = _fts5(terms)
     table = queryset.model._meta.db_table
     matching = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])
@@ -136,6 +148,8 @@ def _sqlite(queryset, terms, subjects):
         queryset = queryset.exclude(
             pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [either])
         )
+    if not ranked:
+        return queryset
     # bm25 is lower for better matches; a question match counts ten times an answer match.
     rank = RawSQL(
         f"SELECT -bm25({FTS_TABLE}, 10.0, 1.0) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid = {table}.id",

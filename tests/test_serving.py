@@ -18,15 +18,18 @@ from django.db import connection
 
 from bench import stack
 from monographs import editorial
-from monographs.models import Article, Drug
+from monographs.models import Article, Drug, Reviewer
 
 from .support import BESPONSA_URL
 
 # Database 15 of the machine's Redis, emptied before use: the tests' own.
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
-# serialized_rollback: the groups and site pages that migrations create survive the flush after each test.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    # Decided before the database is set up: SQLite's test database lives in this process's memory alone.
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="serving tests need PostgreSQL (DATABASE_URL)"),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def _require(condition, message):
@@ -50,7 +53,6 @@ def get(url, **headers):
 @pytest.fixture
 def servers(settings):
     """Two app servers and a Varnish in front of the first; this process purges the same Redis and Varnish."""
-    _require(connection.vendor == "postgresql", "serving tests need PostgreSQL (DATABASE_URL)")
     _require(shutil.which("varnishd") or os.path.exists("/usr/sbin/varnishd"), "varnishd is not installed")
     import redis
 
@@ -82,7 +84,17 @@ def servers(settings):
             stack.stop(process)
 
 
-def test_varnish_keeps_pages_and_drops_a_withdrawn_answer_at_once(servers, medical_reviewer):
+@pytest.fixture
+def pharmacist(db):
+    """A superuser who signs off as a reviewer (the groups migrations make are gone after a flush)."""
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_superuser("pharmacist", password="pw")
+    Reviewer.objects.create(name="Pat Pharmacist", credentials="PharmD", slug="pat-pharmacist", user=user)
+    return user
+
+
+def test_varnish_keeps_pages_and_drops_a_withdrawn_answer_at_once(servers, pharmacist):
     first, second, varnish = servers
     get(varnish + BESPONSA_URL)
     status, headers, _ = get(varnish + BESPONSA_URL)
@@ -90,14 +102,14 @@ def test_varnish_keeps_pages_and_drops_a_withdrawn_answer_at_once(servers, medic
     assert "xkey" not in headers and "Surrogate-Key" not in headers
     get(second + BESPONSA_URL)  # into the shared page cache
 
-    editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), medical_reviewer)
+    editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), pharmacist)
 
     assert get(varnish + BESPONSA_URL)[0] == 404
     assert get(second + BESPONSA_URL)[0] == 404
     assert get(first + BESPONSA_URL)[0] == 404
 
 
-def test_a_published_answer_shows_through_varnish_and_every_app_server_at_once(servers, medical_reviewer, editor):
+def test_a_published_answer_shows_through_varnish_and_every_app_server_at_once(servers, pharmacist):
     first, second, varnish = servers
     new_url = "/medical-answers/can-besponsa-be-given-at-home/"
     for base in (varnish, second):
@@ -109,14 +121,15 @@ def test_a_published_answer_shows_through_varnish_and_every_app_server_at_once(s
         question="Can Besponsa be given at home?", slug="can-besponsa-be-given-at-home", answer="No."
     )
     article.drugs.set([Drug.objects.get(brand_name="Besponsa")])
-    revision = editorial.record_revision(article, user=editor)
-    editorial.submit_for_review(article, editor)
-    editorial.sign_off(article, user=medical_reviewer, revision_number=revision.number)
+    revision = editorial.record_revision(article, user=pharmacist)
+    editorial.submit_for_review(article, pharmacist)
+    editorial.sign_off(article, user=pharmacist, revision_number=revision.number)
 
     for base in (varnish, second, first):
         status, _, body = get(base + new_url)
+        assert "Can Besponsa be given at home?" in body
         assert status == 200, base
         assert "Can Besponsa be given at home?" in get(base + "/drugs/besponsa/")[2], base
     # Pages the change did not touch stay in Varnish.
-    get(varnish + "/about/")
-    assert get(varnish + "/about/")[1]["X-Cache"] == "HIT"
+    get(varnish + "/conditions/")
+    assert get(varnish + "/conditions/")[1]["X-Cache"] == "HIT"

@@ -4,12 +4,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from .. import editorial
+from .. import editorial, search
 from ..models import Article, ReadNext, RelatedQuestion
 from . import views
 from .filters import ConditionFilter, DrugFilter, ReviewDueFilter
@@ -56,7 +56,8 @@ class ArticleAdmin(admin.ModelAdmin):
     list_filter = ["state", ReviewDueFilter, "reviewer", DrugFilter, ConditionFilter]
     list_select_related = ["reviewer"]
     list_per_page = 50
-    search_fields = ["question", "answer"]
+    # Searched with the full-text index (get_search_results), not ILIKE over every answer's text.
+    search_fields = ["question"]
     date_hierarchy = "reviewed_on"
     prepopulated_fields = {"slug": ["question"]}
     autocomplete_fields = ["drugs", "conditions", "support_groups"]
@@ -122,8 +123,13 @@ class ArticleAdmin(admin.ModelAdmin):
         )
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        return queryset.canonical(), may_have_duplicates
+        if not search_term.strip():
+            return queryset.canonical(), False
+        # Answer texts through the full-text index; questions by any part of a word too, as editors type
+        # (the related-question autocomplete searches here as well).
+        in_text = search.matching(Article.objects.all(), search_term).values("pk")
+        found = queryset.filter(Q(pk__in=in_text) | Q(question__icontains=search_term.strip()))
+        return found.canonical(), False
 
     @admin.display(description="state", ordering="state")
     def status(self, article):

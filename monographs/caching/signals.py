@@ -28,22 +28,22 @@ def subject_changed(sender, instance, **kwargs):
 
 
 def relation_changed(sender, instance, action, model, pk_set, **kwargs):
-    """Purge both ends of a changed many-to-many relation, and the answer lists it feeds."""
+    """Purge the pages a changed many-to-many relation shows on."""
     if action not in ("post_add", "post_remove", "pre_clear"):
         return
     if action == "pre_clear":
         own, other = _ends(sender, type(instance))
         pk_set = set(sender.objects.filter(**{own.attname: instance.pk}).values_list(other.attname, flat=True))
-    ends = [(type(instance)._meta.model_name, {instance.pk}), (model._meta.model_name, pk_set or set())]
-    touched = set()
-    for model_name, pks in ends:
-        touched.update(tags.for_pk(model_name, pk) for pk in pks)
-    if any(model_name == "article" for model_name, _ in ends):
-        # An answer gained or lost a subject: that subject's list of answers changed.
-        for model_name, pks in ends:
-            if model_name != "article":
-                touched.update(tags.answers_about(model_name, pk) for pk in pks)
-    purge(touched)
+    ends = {type(instance)._meta.model_name: {instance.pk}, model._meta.model_name: set(pk_set or ())}
+    answers = ends.pop("article", None)
+    if answers is None:
+        # Two subjects (a drug and its conditions, say): each one's page lists the other.
+        purge({tags.for_pk(name, pk) for name, pks in ends.items() for pk in pks})
+        return
+    # An answer gained or lost a subject: if it is live, that subject's list of answers changed.
+    if Article.objects.live().filter(pk__in=answers).exists():
+        [(name, pks)] = ends.items()
+        purge({*(tags.for_pk("article", pk) for pk in answers), *(tags.answers_about(name, pk) for pk in pks)})
 
 
 def link_changed(sender, instance, **kwargs):

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -178,10 +179,16 @@ class ArticleQuerySet(models.QuerySet):
         return self.only("question", "slug", "reviewed_on", "updated_at")
 
     def search(self, q):
-        """Return answers matching a web-search query `q`, best first; blank `q` gives none."""
+        """Return answers matching a web-search query `q`, best first, with snippets; blank `q` gives none."""
         from .search import search
 
         return search(self, q)
+
+    def matching(self, q):
+        """Return answers matching a web-search query `q`, unranked (for counts and the admin)."""
+        from .search import matching
+
+        return matching(self, q)
 
 
 class Article(models.Model):
@@ -294,6 +301,8 @@ class Article(models.Model):
             models.Index(fields=["state", "-reviewed_on"], name="article_state_reviewed_idx"),
             # The A to Z index: live answers by question.
             models.Index(fields=["question"], condition=Q(state="published"), name="article_live_question_idx"),
+            # Search goes straight to an answer whose question is typed exactly (question__iexact).
+            models.Index(Upper("question"), condition=Q(state="published"), name="article_live_iquestion_idx"),
             # The admin's answer list: answers (not pending drafts), newest review first.
             models.Index(
                 fields=["-reviewed_on", "question"], condition=Q(draft_of__isnull=True), name="article_admin_list_idx"

@@ -89,28 +89,39 @@ def highlighted(snippet: str) -> str:
     return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))
 
 
-def _subject_matches(wanted: list[Term]) -> Q:
-    """Match answers about a drug or condition whose name contains one of the words."""
-    from .models import Article
+def _subject_matches(wanted: list[Term]):
+    """Return the ids of answers about a drug or condition whose name contains one of the words."""
+    from .models import Article, Condition, Drug
 
-    names = Q()
+    drugs, conditions = Q(), Q()
     for term in wanted:
         if len(term.text) >= 3:
-            for field in ("drugs__brand_name", "drugs__generic_name", "conditions__name"):
-                names |= Q(**{f"{field}__icontains": term.text})
-            names |= Q(conditions__abbreviation__iexact=term.text)
-    if not names:
-        return Q(pk__in=[])
-    return Q(pk__in=Article.objects.filter(names).values("pk"))
+            drugs |= Q(brand_name__icontains=term.text) | Q(generic_name__icontains=term.text)
+            conditions |= Q(name__icontains=term.text)
+        conditions |= Q(abbreviation__iexact=term.text)
+    # Names first (small tables), then their answers: no join of every answer with its subjects.
+    by_drug = Article.drugs.through.objects.filter(drug__in=Drug.objects.filter(drugs).values("pk") if drugs else [])
+    by_condition = Article.conditions.through.objects.filter(
+        condition__in=Condition.objects.filter(conditions).values("pk")
+    )
+    return by_drug.values("article_id").union(by_condition.values("article_id"))
 
 
 def _postgres(queryset, terms, subjects, ranked):
     def tsquery(text):
         return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
 
-    query = tsquery(_websearch(terms))
-    vector = RawSQL(f"{queryset.model._meta.db_table}.search_vector", [], output_field=SearchVectorField())
-    queryset = queryset.annotate(document=vector).filter(Q(document=query) | subjects)
+    websearch = _websearch(terms)
+    query = tsquery(websearch)
+    table = queryset.model._meta.db_table
+    vector = RawSQL(f"{table}.search_vector", [], output_field=SearchVectorField())
+    # One IN over a UNION, so the text match uses the GIN index; an OR would test every answer's vector.
+    subjects_sql, subjects_params = subjects.query.sql_with_params()
+    matches = RawSQL(
+        f"SELECT id FROM {table} WHERE search_vector @@ websearch_to_tsquery(%s::regconfig, %s) UNION {subjects_sql}",
+        [SEARCH_CONFIG, websearch, *subjects_params],
+    )
+    queryset = queryset.annotate(document=vector).filter(pk__in=matches)
     excluded = [t for t in terms if t.negated]
     if excluded:
         queryset = queryset.exclude(document=tsquery(" or ".join(_quoted(t) for t in excluded)))
@@ -142,7 +153,7 @@ def _sqlite(queryset, terms, subjects, ranked):
     table = queryset.model._meta.db_table
     matching = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])
     excluded = [t for t in terms if t.negated]
-    queryset = queryset.filter(Q(pk__in=matching) | subjects)
+    queryset = queryset.filter(Q(pk__in=matching) | Q(pk__in=subjects))
     if excluded:
         either = " OR ".join(_fts5_string(t.text) for t in excluded)
         queryset = queryset.exclude(

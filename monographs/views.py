@@ -91,7 +91,7 @@ def answer_index(request, letter=None):
     title = "Medical answers"
     crumbs = [HOME, ANSWERS]
     if letter is not None:
-        if letter not in LETTERS:
+        if len(letter) != 1 or letter not in LETTERS:
             raise Http404("No such letter")
         answers = answers.filter(question__istartswith=letter)
         title = f"Medical answers: {letter.upper()}"
@@ -243,14 +243,15 @@ def search(request):
     raw = request.GET.get("q", "")
     q = clean_query(raw)
     # A question asked exactly as an answer puts it goes straight to the answer.
-    exact = Article.objects.live().filter(question__iexact=q).only("slug").first() if q else None
+    # Unordered, so that PostgreSQL looks it up in the question index instead of walking answers by date.
+    same = Article.objects.live().filter(question__iexact=q).order_by().only("slug")[:1] if q else []
+    exact = next(iter(same), None)
     if exact is not None:
         return redirect(exact)
-    matches = Article.objects.live().search(q).for_list()
-    page = _paginate(request, matches, RESULTS_PER_PAGE)
+    page = _paginate(request, Article.objects.live().search(q).for_list(), RESULTS_PER_PAGE)
     results = [(answer, highlighted(answer.snippet)) for answer in page]
-    # Counting stops early: a common word must not count the whole table.
-    found = matches[: MAX_COUNTED + 1].count() if results else 0
+    # Counted without ranks or snippets, and only so far: a common word must not count the whole table.
+    found = Article.objects.live().matching(q)[: MAX_COUNTED + 1].count() if results else 0
     return render_page(
         request,
         "monographs/search.html",

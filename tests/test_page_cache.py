@@ -308,3 +308,19 @@ def test_a_second_app_server_sharing_the_cache_sees_a_change_made_through_the_fi
     editorial.withdraw(besponsa, medical_reviewer)
     assert second.get(BESPONSA_URL).status_code == 404
     assert first.get(BESPONSA_URL).status_code == 404
+
+
+def test_with_redis_a_purge_reaches_recently_served_pages(reader, demo, medical_reviewer, settings):
+    """With a shared cache, each process keeps its recent hits; a purge anywhere makes them check again."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/13"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.RedisError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    for _ in range(3):
+        assert reader.get(BESPONSA_URL).status_code == 200
+    editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), medical_reviewer)
+    assert reader.get(BESPONSA_URL).status_code == 404

@@ -229,3 +229,8 @@ def test_print_stylesheet_hides_navigation(client, demo):
     print_rules = css[css.index("@media print") :]
     for hidden in (".site-header nav", ".breadcrumbs", ".links-section", ".site-footer", ".skip-link"):
         assert hidden in print_rules
+
+
+@pytest.mark.parametrize("letter", ["ab", "abcdefghijklmnopqrstuvwxyz", "1", "é"])
+def test_a_letter_page_is_one_letter(client, db, letter):
+    assert client.get(f"/medical-answers/letter/{letter}/").status_code == 404

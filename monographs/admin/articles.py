@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from .. import editorial, search
+from .. import editorial
 from ..models import Article, ReadNext, RelatedQuestion
 from . import views
 from .filters import ConditionFilter, DrugFilter, ReviewDueFilter
@@ -127,7 +127,7 @@ class ArticleAdmin(admin.ModelAdmin):
             return queryset.canonical(), False
         # Answer texts through the full-text index; questions by any part of a word too, as editors type
         # (the related-question autocomplete searches here as well).
-        in_text = search.matching(Article.objects.all(), search_term).values("pk")
+        in_text = Article.objects.matching(search_term).values("pk")
         found = queryset.filter(Q(pk__in=in_text) | Q(question__icontains=search_term.strip()))
         return found.canonical(), False
 

@@ -13,10 +13,13 @@ from the database, slower, never failing.
 
 import logging
 import secrets
+import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +62,71 @@ def _tag_keys(tags):
     return {TAG_PREFIX + tag: tag for tag in tags}
 
 
+class _Recent:
+    """This process's most recently validated entries, each with the generation it was validated at.
+
+    While no purge has run since (the generation is unchanged), such an entry is
+    still valid: a hit then costs one small read from a shared cache instead of
+    fetching the page and its tags' versions.
+    """
+
+    SIZE = 500
+
+    def __init__(self):
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, generation):
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None or found[1] != generation:
+                return None
+            self.entries.move_to_end(key)
+            return found[0]
+
+    def put(self, key, entry, generation):
+        with self.lock:
+            self.entries[key] = (entry, generation)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.SIZE:
+                self.entries.popitem(last=False)
+
+
+_recent = _Recent()
+
+
 @_guarded(default=None)
 def get(key: str):
     """Return the entry stored under `key` if all its tags are still at the versions it was stored with."""
     cache = _cache()
+    shared = not isinstance(cache, LocMemCache)
+    # The generation is read before the tags' versions: a purge changes it before them.
+    generation = _generation(cache) if shared else None
+    if shared and (entry := _recent.get(key, generation)) is not None:
+        return entry
     entry = cache.get(ENTRY_PREFIX + key)
     if entry is None:
         return None
     current = cache.get_many(list(entry.versions))
-    return entry if all(current.get(k) == v for k, v in entry.versions.items()) else None
+    if not all(current.get(k) == v for k, v in entry.versions.items()):
+        return None
+    if shared:
+        _recent.put(key, entry, generation)
+    return entry
+
+
+def _generation(cache):
+    generation = cache.get(GENERATION)
+    if generation is None:  # never set, or evicted: a new value, which no earlier stamp can match
+        cache.add(GENERATION, secrets.token_hex(8), timeout=None)
+        generation = cache.get(GENERATION)
+    return generation
 
 
 @_guarded(default=None)
 def generation():
-    """Return the purge counter; read before rendering, so `put` can tell whether a purge ran meanwhile."""
-    return _cache().get(GENERATION)
+    """Return the purge generation; read before rendering, so `put` can tell whether a purge ran meanwhile."""
+    return _generation(_cache())
 
 
 @_guarded(default=False)
@@ -99,14 +152,15 @@ def put(key: str, entry, tags, seen_generation) -> bool:
 def purge(tags) -> bool:
     """Give every tag a new version, so no stored entry carrying one of them matches any more."""
     cache = _cache()
-    # The generation goes first: a render that read the database before the change must not be stored.
-    cache.add(GENERATION, 0, timeout=None)
-    cache.incr(GENERATION)
+    # The generation goes first: a render that read the database before the change must not be
+    # stored, and no app server may keep serving its recent entries without checking their tags.
+    cache.set(GENERATION, secrets.token_hex(8), timeout=None)
     cache.set_many({k: secrets.token_hex(8) for k in _tag_keys(tags)}, timeout=None)
     return True
 
 
 def clear_backoff():
-    """Forget a past failure (for tests and after an operator fixed the cache)."""
+    """Forget a past failure and this process's recent entries (for tests)."""
     global _down_until
     _down_until = 0.0
+    _recent.entries.clear()

@@ -95,7 +95,11 @@ def _refresh_statistics():
     """After a bulk load, let PostgreSQL's planner see the new rows before autovacuum does."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE monographs_article, monographs_revision, monographs_article_drugs")
+            cursor.execute(
+                "ANALYZE monographs_article, monographs_revision, monographs_signoff, monographs_article_drugs, "
+                "monographs_article_conditions, monographs_article_support_groups, monographs_relatedquestion, "
+                "monographs_readnext, monographs_drug, monographs_condition, monographs_reviewer"
+            )
 
 
 def _collect_inline(record, inline):

@@ -324,3 +324,10 @@ def test_with_redis_a_purge_reaches_recently_served_pages(reader, demo, medical_
         assert reader.get(BESPONSA_URL).status_code == 200
     editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), medical_reviewer)
     assert reader.get(BESPONSA_URL).status_code == 404
+
+
+def test_the_redis_cache_reuses_one_client_per_pool(settings):
+    from drugref.redis_cache import Cache
+
+    cache = Cache("redis://127.0.0.1:6379/13", {})
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)

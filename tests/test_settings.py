@@ -49,7 +49,8 @@ def test_debug_is_off_unless_asked_for():
     ("cache_url", "backend"),
     [
         ("", "django.core.cache.backends.locmem.LocMemCache"),
-        ("redis://127.0.0.1:6379/1", "django.core.cache.backends.redis.RedisCache"),
+        # Django's RedisCache, reusing one client per connection pool.
+        ("redis://127.0.0.1:6379/1", "drugref.redis_cache.Cache"),
     ],
 )
 def test_cache_comes_from_cache_url(cache_url, backend):

@@ -201,7 +201,7 @@ def main():
             "SELECT slug FROM monographs_article WHERE state = 'published' ORDER BY random() LIMIT 2000"
         )]  # fmt: skip
 
-    ports = {name: stack.free_port() for name in ("warm", "cold", "varnish", "nginx")}
+    ports = {name: stack.free_port() for name in ("warm", "cold", "local", "varnish", "nginx")}
     warm_env = env | {"CACHE_URL": cache_url}
     cold_env = env | {"DRUGREF_PAGE_CACHE": "false"}
     servers = {}
@@ -209,6 +209,8 @@ def main():
     try:
         servers["warm"] = stack.gunicorn(ports["warm"], warm_env, log=log)
         servers["cold"] = stack.gunicorn(ports["cold"], cold_env, log=log)
+        # The page cache in each worker's own memory: the default, for one app server.
+        servers["local"] = stack.gunicorn(ports["local"], env, log=log)
         servers["varnish"] = stack.varnish(ports["varnish"], backend_port=ports["warm"])
         warm, cold, front = (f"http://127.0.0.1:{ports[n]}" for n in ("warm", "cold", "varnish"))
         etag = urllib.request.urlopen(warm + ANSWER).headers["ETag"]
@@ -232,7 +234,8 @@ def main():
 
         row("floor", cold + "/bench/floor/")
         row("answer page, cold (cache off)", cold + ANSWER, 0.15)
-        row("answer page, warm (page cache)", warm + ANSWER, 0.8)
+        row("answer page, warm (page cache in Redis)", warm + ANSWER, 0.8)
+        row("answer page, warm (in local memory)", f"http://127.0.0.1:{ports['local']}{ANSWER}", 0.8)
         row("answer page, 304 (If-None-Match)", warm + ANSWER, headers=[f"If-None-Match: {etag}"])
         for name, path in (
             ("drug page", "/drugs/besponsa/"),

@@ -1,0 +1,74 @@
+"""Purging a front cache: what drugref sends to Varnish (or a CDN) when pages change."""
+
+import http.server
+import threading
+
+import pytest
+
+from monographs.caching import front
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    received = []
+
+    def do_PURGE(self):  # noqa: N802 (the HTTP method's name)
+        self.received.append((self.path, self.headers))  # looked up without regard to case
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def front_cache(settings):
+    """A real HTTP server on loopback standing in for Varnish; returns what it received."""
+    _Recorder.received = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.DRUGREF_FRONT_CACHE_URLS = [f"http://127.0.0.1:{server.server_port}/"]
+    yield _Recorder.received
+    server.shutdown()
+    server.server_close()
+
+
+def test_xkey_mode_sends_every_tag_in_one_purge(front_cache, settings):
+    settings.DRUGREF_FRONT_CACHE_PURGE = "xkey"
+    front.purge({"answer-1", "drug-4-answers", "url:/medical-answers/a/"})
+    [(path, headers)] = front_cache
+    assert path == "/"
+    assert headers["xkey-purge"] == "answer-1 drug-4-answers url:/medical-answers/a/"
+
+
+def test_xkey_mode_splits_long_tag_lists_under_varnishs_header_limit(front_cache, settings):
+    settings.DRUGREF_FRONT_CACHE_PURGE = "xkey"
+    tags = {f"answer-{n}" for n in range(5000)}
+    front.purge(tags)
+    sent = [set(headers["xkey-purge"].split()) for _, headers in front_cache]
+    assert len(sent) > 1 and all(len(" ".join(chunk)) <= front.MAX_HEADER_CHARS for chunk in sent)
+    assert set().union(*sent) == tags
+
+
+def test_url_mode_purges_the_changed_addresses_on_each_site_host(front_cache, settings):
+    settings.DRUGREF_FRONT_CACHE_PURGE = "url"
+    settings.ALLOWED_HOSTS = ["drugref.example.org", ".example.org"]
+    front.purge({"answer-1", "url:/medical-answers/a/", "url:/drugs/besponsa/"})
+    assert sorted((path, headers["Host"]) for path, headers in front_cache) == [
+        ("/drugs/besponsa/", "drugref.example.org"),
+        ("/medical-answers/a/", "drugref.example.org"),
+    ]
+
+
+def test_purging_is_off_by_default(front_cache, settings):
+    settings.DRUGREF_FRONT_CACHE_PURGE = ""
+    front.purge({"answer-1"})
+    assert front_cache == []
+
+
+def test_a_front_cache_that_is_down_is_logged_not_raised(settings, caplog):
+    settings.DRUGREF_FRONT_CACHE_PURGE = "xkey"
+    settings.DRUGREF_FRONT_CACHE_URLS = ["http://127.0.0.1:1/"]
+    front.purge({"answer-1"})
+    assert "Front cache purge failed" in caplog.text

@@ -18,6 +18,12 @@ from .test_editorial import ADMIN, edit, publish_new, sign_off
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    """These tests are about the page cache: on, whatever the environment says."""
+    settings.DRUGREF_PAGE_CACHE = True
+
+
 @pytest.fixture
 def demo(db):
     call_command("load_demo", verbosity=0)
@@ -331,3 +337,11 @@ def test_the_redis_cache_reuses_one_client_per_pool(settings):
 
     cache = Cache("redis://127.0.0.1:6379/13", {})
     assert cache._cache.get_client() is cache._cache.get_client(write=True)
+
+
+def test_without_the_page_cache_pages_still_get_etags_304s_and_compression(reader, demo, settings):
+    settings.DRUGREF_PAGE_CACHE = False
+    first = reader.get(BESPONSA_URL)
+    assert reader.get(BESPONSA_URL, headers={"If-None-Match": first["ETag"]}).status_code == 304
+    zipped = reader.get(BESPONSA_URL, headers={"Accept-Encoding": "gzip"})
+    assert zipped["Content-Encoding"] == "gzip" and gzip.decompress(zipped.content) == first.content

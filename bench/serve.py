@@ -160,7 +160,7 @@ def main():
     parser.add_argument("--drugs", type=int, default=25_000)
     parser.add_argument("--conditions", type=int, default=5_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds of each load run")
-    parser.add_argument("--memory-requests", type=int, default=50_000)
+    parser.add_argument("--memory-requests", type=int, default=100_000)
     parser.add_argument("--rebuild", action="store_true", help="load the database again even if it is there")
     options = parser.parse_args()
 
@@ -284,17 +284,15 @@ def main():
             "n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format(nil, paths[(n % #paths) + 1])\nend\n"
             + REPORT.read_text()
         )
-        # Every page rendered and cached once first: what grows after that would be a leak.
-        wrk(warm + "/", 15, script=script)
-        before = worker_memory(servers["warm"])
-        served = 0
+        # Every page rendered and cached once first, then read again: what grows after that would be a leak.
+        wrk(warm + "/", 20, script=script)
+        readings, served = [(0, worker_memory(servers["warm"]))], 0
         while served < options.memory_requests:
             served += wrk(warm + "/", 15, script=script)["requests"]
-        after = worker_memory(servers["warm"])
-        print(
-            f"\ngunicorn worker memory, MB: {', '.join(f'{m:.0f}' for m in before)} before, "
-            f"{', '.join(f'{m:.0f}' for m in after)} after {served:,} more requests over {len(answers):,} answers"
-        )
+            readings.append((served, worker_memory(servers["warm"])))
+        print(f"\ngunicorn worker memory (MB) after every page of {len(answers):,} answers was cached, then:")
+        for count, sizes in readings:
+            print(f"  {count:>8,} more requests: {', '.join(f'{size:.0f}' for size in sizes)}")
     finally:
         for process in servers.values():
             if process:

@@ -11,7 +11,7 @@ from monographs.caching import front
 class _Recorder(http.server.BaseHTTPRequestHandler):
     received = []
 
-    def do_PURGE(self):  # noqa: N802 (the HTTP method's name)
+    def do_PURGE(self):
         self.received.append((self.path, self.headers))  # looked up without regard to case
         self.send_response(200)
         self.send_header("Content-Length", "0")

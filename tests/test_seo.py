@@ -150,3 +150,20 @@ def test_nothing_that_is_not_live_leaks_anywhere(client, demo, make_article):
     for url in urls:
         body = client.get(url).content.decode()
         assert "Hidden" not in body and "hidden-" not in body and "Unreviewed" not in body, url
+
+
+def test_answer_sitemap_pages_follow_id_ranges_without_counting(client, make_article, settings, monkeypatch):
+    from monographs.sitemaps import AnswerSitemap
+
+    monkeypatch.setattr(AnswerSitemap, "limit", 2)
+    answers = [make_article() for _ in range(5)]
+    answers[1].state = Article.State.WITHDRAWN
+    answers[1].save()
+    listed = []
+    for page in (1, 2, 3):
+        response = client.get(f"/sitemap-answers.xml?p={page}")
+        assert response.status_code == 200
+        listed += [loc.text for loc in ET.fromstring(response.content).findall("sm:url/sm:loc", SITEMAP_NS)]
+    live = [f"http://testserver{a.get_absolute_url()}" for a in answers if a.pk != answers[1].pk]
+    assert sorted(listed) == sorted(live)
+    assert client.get(f"/sitemap-answers.xml?p={answers[-1].pk // 2 + 2}").status_code == 404

@@ -86,16 +86,16 @@ def copy_floor(url, corpus) -> float:
     return elapsed
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def corpus_options(parser):
+    """Add the corpus's size to a benchmark's options: 100,000 answers unless told otherwise."""
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--drugs", type=int, default=25_000)
     parser.add_argument("--conditions", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=1)
-    options = parser.parse_args()
 
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/drugref_bench")
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SECRET_KEY": "bench", "DJANGO_ALLOWED_HOSTS": "localhost"}
+
+def write_corpus(options, env) -> Path:
+    """Return the corpus file for `options`, writing it with make_corpus the first time."""
     OUT.mkdir(parents=True, exist_ok=True)
     corpus = OUT / f"corpus-{options.articles}-{options.drugs}-{options.conditions}-{options.seed}.jsonl"
     if not corpus.exists():
@@ -109,6 +109,17 @@ def main():
             f"--output={corpus}",
             env=env,
         )
+    return corpus
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    corpus_options(parser)
+    options = parser.parse_args()
+
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/drugref_bench")
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SECRET_KEY": "bench", "DJANGO_ALLOWED_HOSTS": "localhost"}
+    corpus = write_corpus(options, env)
 
     recreate(url)
     manage("migrate", "--verbosity=0", env=env)

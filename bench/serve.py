@@ -34,7 +34,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import stack
-from bench.import_export import OUT, manage, recreate
+from bench.import_export import OUT, corpus_options, manage, recreate, write_corpus
 
 ROOT = stack.ROOT
 ANSWER = "/medical-answers/how-does-besponsa-work-to-treat-acute-lymphoblastic-leukemia-all/"
@@ -55,18 +55,7 @@ def database_ready(url, articles) -> bool:
 
 
 def load_database(url, options, env):
-    corpus = OUT / f"corpus-{options.articles}-{options.drugs}-{options.conditions}-1.jsonl"
-    OUT.mkdir(parents=True, exist_ok=True)
-    if not corpus.exists():
-        print(f"Writing {corpus.name} ...", flush=True)
-        manage(
-            "make_corpus",
-            f"--articles={options.articles}",
-            f"--drugs={options.drugs}",
-            f"--conditions={options.conditions}",
-            f"--output={corpus}",
-            env=env,
-        )
+    corpus = write_corpus(options, env)
     print("Loading it into a new database (a few minutes) ...", flush=True)
     recreate(url)
     manage("migrate", "--verbosity=0", env=env)
@@ -156,9 +145,7 @@ def nginx(port, html):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--drugs", type=int, default=25_000)
-    parser.add_argument("--conditions", type=int, default=5_000)
+    corpus_options(parser)
     parser.add_argument("--duration", type=int, default=10, help="seconds of each load run")
     parser.add_argument("--memory-requests", type=int, default=100_000)
     parser.add_argument("--rebuild", action="store_true", help="load the database again even if it is there")

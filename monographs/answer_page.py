@@ -1,6 +1,7 @@
 """What an answer page shows, fetched in four queries whatever the number of its links.
 
-1. the answer with its reviewer (without the Markdown source, which the page never shows);
+1. the answer with its reviewer (without the Markdown source, which the page never shows):
+   `live_article()` for readers, `Article.objects.for_page()` for previews;
 2. its drugs, conditions and support groups, as one UNION;
 3. its curated links (related questions and read next), as one UNION;
 4. related medical questions: live answers sharing a drug or condition.
@@ -13,12 +14,12 @@ building instances was most of the time a page took.
 from dataclasses import dataclass, field
 
 from django.db.models import CharField, Value
-from django.urls import reverse
 from django.utils.html import strip_tags
 
 from .caching import tags as cache_tags
-from .models import Article, Condition, Drug, ReadNext, RelatedQuestion, SupportGroup
+from .models import Article, Condition, Drug, ReadNext, RelatedQuestion, Reviewer, SupportGroup
 from .prepared import Prepared
+from .slugs import url_for_slug
 
 RELATED_MEDICAL_QUESTIONS_LIMIT = 10
 
@@ -34,7 +35,7 @@ class Subject:
     detail: str = ""  # a drug's generic name, a condition's abbreviation
 
     def get_absolute_url(self):
-        return reverse(cache_tags.KINDS[self.kind][1], kwargs={"slug": self.slug})
+        return url_for_slug(cache_tags.KINDS[self.kind][1], self.slug)
 
     def __str__(self):
         return self.name
@@ -136,9 +137,38 @@ def _related_medical_questions(article, canonical):
     ]
 
 
-SUBJECTS = Prepared(_subjects, "article")
-LINKS = Prepared(_links, "article")
-RELATED_MEDICAL_QUESTIONS = Prepared(_related_medical_questions, "article", "canonical")
+# What a page shows of the answer itself (the Markdown source stays behind), and of its reviewer,
+# in the models' field order, as Model.from_db() takes them.
+_SHOWN = {"id", "question", "slug", "answer_html", "summary", "state", "reviewer_id", "reviewed_on", "draft_of_id"}
+_SHOWN |= {"change_log", "updated_at"}
+ARTICLE_FIELDS = tuple(field.attname for field in Article._meta.concrete_fields if field.attname in _SHOWN)
+REVIEWER_FIELDS = tuple(
+    field.attname for field in Reviewer._meta.concrete_fields if field.attname in {"name", "credentials", "slug"}
+)
+
+
+def _live_article(slug):
+    fields = (*ARTICLE_FIELDS, *(f"reviewer__{name}" for name in REVIEWER_FIELDS))
+    return Article.objects.live().filter(slug=slug).order_by().values_list(*fields)[:1]
+
+
+LIVE_ARTICLE = Prepared(_live_article, slug=str)
+SUBJECTS = Prepared(_subjects, article=int)
+LINKS = Prepared(_links, article=int)
+RELATED_MEDICAL_QUESTIONS = Prepared(_related_medical_questions, article=int, canonical=int)
+
+
+def live_article(slug: str) -> Article | None:
+    """Return the live answer at `slug` with its reviewer (query 1), or None."""
+    rows = LIVE_ARTICLE.rows(slug=slug)
+    if not rows:
+        return None
+    values = rows[0]
+    article = Article.from_db("default", ARTICLE_FIELDS, values[: len(ARTICLE_FIELDS)])
+    if article.reviewer_id:
+        reviewer = values[len(ARTICLE_FIELDS) :]
+        article.reviewer = Reviewer.from_db("default", ("id", *REVIEWER_FIELDS), (article.reviewer_id, *reviewer))
+    return article
 
 
 def load(article: Article) -> AnswerPage:

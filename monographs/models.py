@@ -6,11 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
-from django.urls import reverse
 from django.utils import timezone
 
 from .rendering import render_markdown
-from .slugs import SLUG_MAX_LENGTH
+from .slugs import SLUG_MAX_LENGTH, url_for_slug
 
 
 class Condition(models.Model):
@@ -28,7 +27,7 @@ class Condition(models.Model):
         return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
 
     def get_absolute_url(self):
-        return reverse("monographs:condition", kwargs={"slug": self.slug})
+        return url_for_slug("monographs:condition", self.slug)
 
     def meta(self) -> dict:
         return {"title": str(self), "description": self.summary[:300]}
@@ -61,7 +60,7 @@ class Drug(models.Model):
         return self.brand_name
 
     def get_absolute_url(self):
-        return reverse("monographs:drug", kwargs={"slug": self.slug})
+        return url_for_slug("monographs:drug", self.slug)
 
     def meta(self) -> dict:
         title = f"{self.brand_name} ({self.generic_name})" if self.generic_name else self.brand_name
@@ -101,7 +100,7 @@ class Reviewer(models.Model):
         return f"{self.name}, {self.credentials}"
 
     def get_absolute_url(self):
-        return reverse("monographs:reviewer", kwargs={"slug": self.slug})
+        return url_for_slug("monographs:reviewer", self.slug)
 
 
 class SupportGroup(models.Model):
@@ -119,7 +118,7 @@ class SupportGroup(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("monographs:support_group", kwargs={"slug": self.slug})
+        return url_for_slug("monographs:support_group", self.slug)
 
 
 def effective_review_interval(days: int | None) -> int:
@@ -345,7 +344,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("monographs:article", kwargs={"slug": self.slug})
+        return url_for_slug("monographs:article", self.slug)
 
     def meta(self) -> dict:
         return {"title": self.question, "description": self.summary, "type": "article"}
@@ -531,4 +530,4 @@ class Page(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("monographs:page", kwargs={"slug": self.slug})
+        return url_for_slug("monographs:page", self.slug)

@@ -110,13 +110,12 @@ def answer_index(request, letter=None):
 
 @public_page
 def article_detail(request, slug):
-    try:
-        article = Article.objects.live().for_page().get(slug=slug)
-    except Article.DoesNotExist:
+    article = answer_page.live_article(slug)
+    if article is None:
         # An old address of a live answer moves permanently to its new one.
         moved = ArticleRedirect.objects.filter(old_slug=slug, article__in=Article.objects.live()).first()
         if moved is None:
-            raise Http404("No such answer") from None
+            raise Http404("No such answer")
         response = redirect(moved.article, permanent=True)
         response.page_tags = {cache_tags.for_pk("article", moved.article_id)}
         return response

@@ -1,6 +1,8 @@
 import json
+from functools import lru_cache
 
 from django import template
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -13,6 +15,17 @@ _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\
 def absolute_url(context, path):
     """Return `path` as an absolute URL on the host serving this request."""
     return context["request"].build_absolute_uri(path)
+
+
+@register.simple_tag
+def site_url(viewname):
+    """Return the address of a page without arguments (navigation, footer), reversed once per process."""
+    return _site_url(viewname, get_script_prefix())
+
+
+@lru_cache(maxsize=64)
+def _site_url(viewname, script_prefix):
+    return reverse(viewname)
 
 
 @register.filter

@@ -68,6 +68,8 @@ def servers(settings):
         "DJANGO_SECRET_KEY": "serving-test-secret-key",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_DEBUG": "false",
+        # The CSS this test session collected (conftest), under its hashed names.
+        "DJANGO_STATIC_ROOT": str(settings.STATIC_ROOT),
     }
     ports = [stack.free_port() for _ in range(3)]
     started = []

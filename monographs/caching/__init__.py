@@ -4,5 +4,6 @@
 - `pages`: the `public_page` view decorator and the middleware that serves and fills the page cache.
 - `store`: the page cache itself, in the configured Django cache, with tag versions.
 - `front`: purging a front cache (Varnish or a CDN) by tag.
-- `purge`: the one call every change makes, after its transaction commits.
+- `purge`: the one call every change makes (and again after its transaction commits).
+- `signals`: purges for edits of drugs, conditions, reviewers, support groups and site pages.
 """

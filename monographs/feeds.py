@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from .caching import tags as cache_tags
 from .models import Article, Drug
@@ -36,7 +37,8 @@ class LatestAnswersRss(Feed):
         return article.question
 
     def item_description(self, article):
-        return article.summary
+        # Feed readers show a description as HTML: send the summary as text, escaped, never as markup.
+        return escape(article.summary)
 
     def item_author_name(self, article):
         return str(article.reviewer)
@@ -65,7 +67,7 @@ class DrugAnswersRss(LatestAnswersRss):
         return drug.get_absolute_url()
 
     def description(self, drug):
-        return f"Answers about {drug.brand_name}, newly written or medically reviewed again by pharmacists."
+        return escape(f"Answers about {drug.brand_name}, newly written or medically reviewed again by pharmacists.")
 
     def items(self, drug):
         return self.answers().filter(drugs=drug).select_related("reviewer")[:FEED_LENGTH]

@@ -114,6 +114,23 @@ def test_feeds_list_the_latest_live_answers(client, demo, url):
     ET.fromstring(response.content)  # well-formed XML
 
 
+@pytest.mark.parametrize("url", ["/feeds/answers.rss", "/feeds/answers.atom", "/drugs/evil/answers.rss"])
+def test_feed_text_reaches_readers_as_text_not_markup(client, make_article, url):
+    from monographs.models import Drug
+
+    summary = '<img src=x onerror=alert(1)> "Fish" & <b>chips</b>'
+    drug = Drug.objects.create(brand_name="<script>alert(2)</script>", slug="evil")
+    make_article(summary=summary).drugs.add(drug)
+    feed = ET.fromstring(client.get(url).content)
+    texts = [element.text or "" for element in feed.iter() if element.tag.split("}")[-1] in DESCRIBED]
+    # What a reader renders as HTML is the escaped text: it shows the characters, and runs nothing.
+    assert "&lt;img src=x onerror=alert(1)&gt; &quot;Fish&quot; &amp; &lt;b&gt;chips&lt;/b&gt;" in texts
+    assert not any("<img" in text or "<script" in text for text in texts)
+
+
+DESCRIBED = {"description", "summary", "subtitle"}
+
+
 def test_nothing_that_is_not_live_leaks_anywhere(client, demo, make_article):
     from monographs import editorial
 

@@ -182,8 +182,9 @@ def load(article: Article) -> AnswerPage:
     for kind, _, _, pk, question, slug, state in sorted(LINKS.rows(article=article.pk), key=lambda row: row[:3]):
         # Every target is tagged, live or not: its going live must refresh this page.
         page.tags.add(cache_tags.for_pk("article", pk))
-        if state == Article.State.PUBLISHED:
-            getattr(page, kind).append(Article(pk=pk, question=question, slug=slug, state=state))
+        target = Article(pk=pk, question=question, slug=slug, state=state)
+        if target.is_live:
+            getattr(page, kind).append(target)
 
     if page.drugs or page.conditions:
         rows = RELATED_MEDICAL_QUESTIONS.rows(article=article.pk, canonical=article.canonical_pk)

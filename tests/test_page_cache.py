@@ -47,6 +47,9 @@ def test_a_hit_makes_no_query_and_has_the_same_bytes(reader, demo, django_assert
     with django_assert_num_queries(0):
         second = reader.get(BESPONSA_URL)
     assert (second.status_code, second.content) == (200, first.content)
+    # The security headers were stored with the page.
+    for header in ("X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Cross-Origin-Opener-Policy"):
+        assert second[header] == first[header], header
 
 
 @pytest.mark.parametrize(

@@ -152,6 +152,8 @@ def applies(request) -> bool:
     """Return whether a request may be answered from, and stored in, the page cache."""
     return (
         request.method in ("GET", "HEAD")
+        # WhiteNoise serves static files; they never enter the page cache.
+        and not request.path.startswith(settings.STATIC_URL)
         # A signed-in editor sees fresh pages, never a copy, and never leaves one behind.
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "HTTP_AUTHORIZATION" not in request.META

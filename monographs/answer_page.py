@@ -22,6 +22,12 @@ from .prepared import Prepared
 from .slugs import url_for_slug
 
 RELATED_MEDICAL_QUESTIONS_LIMIT = 10
+# A linked subject's page, by model name.
+SUBJECT_URLS = {
+    "drug": "monographs:drug",
+    "condition": "monographs:condition",
+    "supportgroup": "monographs:support_group",
+}
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,7 @@ class Subject:
     detail: str = ""  # a drug's generic name, a condition's abbreviation
 
     def get_absolute_url(self):
-        return url_for_slug(cache_tags.KINDS[self.kind][1], self.slug)
+        return url_for_slug(SUBJECT_URLS[self.kind], self.slug)
 
     def __str__(self):
         return self.name

@@ -2,8 +2,8 @@
 
 A page is tagged with every object it shows (`answer-12`, `drug-4`), with the
 lists it shows (`drug-4-answers`: the live answers about drug 4), and with its
-own address (`url:/drugs/besponsa/`), so that a 404 cached at an address goes when something
-is published there. A change purges the tags of what it touched.
+own address (`url:/drugs/besponsa/`), so that a 404 cached at an address goes
+when something is published there. A change purges the tags of what it touched.
 """
 
 from urllib.parse import quote
@@ -17,14 +17,14 @@ ANSWER_INDEX = "answers"
 # the answers sitemap, search results); purged by every sign-off and withdrawal.
 LATEST_ANSWERS = "answers-latest"
 
-# The tag prefix of each kind of object a page can show, and its public URL name.
-KINDS = {
-    "article": ("answer", "monographs:article"),
-    "drug": ("drug", "monographs:drug"),
-    "condition": ("condition", "monographs:condition"),
-    "reviewer": ("reviewer", "monographs:reviewer"),
-    "supportgroup": ("support-group", "monographs:support_group"),
-    "page": ("page", None),
+# The tag prefix of each kind of object a page can show, by model name.
+PREFIXES = {
+    "article": "answer",
+    "drug": "drug",
+    "condition": "condition",
+    "reviewer": "reviewer",
+    "supportgroup": "support-group",
+    "page": "page",
 }
 # Lists of each kind of subject (the A to Z pages and sitemap sections).
 SUBJECT_LISTS = {"drug": "drugs", "condition": "conditions", "reviewer": "reviewers", "supportgroup": "support-groups"}
@@ -36,7 +36,7 @@ def for_object(obj) -> str:
 
 
 def for_pk(model_name: str, pk) -> str:
-    return f"{KINDS[model_name][0]}-{pk}"
+    return f"{PREFIXES[model_name]}-{pk}"
 
 
 def answers_about(model_name: str, pk) -> str:

@@ -156,6 +156,17 @@ def working_copy(article: Article) -> Article:
         return article
 
 
+def check_version(article: Article, seen_version: int) -> None:
+    """Raise EditConflict if anyone saved since `seen_version`; else hold the answer until this transaction ends.
+
+    Checking writes nothing, so a form shown again has nothing to undo; the lock
+    (PostgreSQL's row lock, SQLite's write lock) keeps the check true until the save claims the version.
+    """
+    current = Article.objects.select_for_update().values_list("version", flat=True).get(pk=article.pk)
+    if current != seen_version:
+        raise EditConflict(article, seen_version)
+
+
 def claim_version(article: Article, seen_version: int) -> int:
     """Take the next revision number, or raise EditConflict if anyone saved since `seen_version`."""
     if not Article.objects.filter(pk=article.pk, version=seen_version).update(version=F("version") + 1):

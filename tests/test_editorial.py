@@ -270,6 +270,31 @@ def test_a_stale_save_is_refused_and_keeps_what_was_typed(editor, medical_review
     assert [r.number for r in article.revisions.order_by("number")] == [1, 2, 3]
 
 
+@pytest.mark.parametrize("refused", ["stale version", "taken address"])
+def test_a_refused_form_is_shown_again_in_a_fresh_worker(editor_client, refused):
+    """A form shown again runs queries (content types, choices): nothing may have spoilt the transaction first."""
+    from django.contrib.contenttypes.models import ContentType
+
+    article = add_answer(editor_client)
+    if refused == "stale version":
+        url, data = (
+            change_url(article),
+            form_values(editor_client.get(change_url(article)).content.decode(), "article_form"),
+        )
+        data["base_version"] = ["0"]
+    else:
+        url, data = f"{ADMIN}add/", form_values(editor_client.get(f"{ADMIN}add/").content.decode(), "article_form")
+        data |= {"question": ["Another question?"], "slug": [article.slug], "answer": ["Text."]}
+    ContentType.objects.clear_cache()  # as in a worker that has served no admin page yet
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode()
+    article.refresh_from_db()
+    assert (article.version, article.revisions.count()) == (1, 1)
+
+
 def test_a_refused_inline_does_not_use_up_a_revision_number(editor_client):
     article = add_answer(editor_client)
     data = form_values(editor_client.get(change_url(article)).content.decode(), "article_form")

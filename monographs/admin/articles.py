@@ -3,7 +3,6 @@
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -175,15 +174,9 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance.draft_of or form.instance
-        editorial.record_revision(
-            article, number=form.claimed_version, user=request.user, note=form.cleaned_data["revision_note"]
-        )
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if request.method == "POST":
-            # The form is shown again, so nothing was saved: give back the revision number it took.
-            transaction.set_rollback(True)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        # A change claims the version the form checked (and locked); an added answer takes its first.
+        number = editorial.claim_version(article, form.seen_version) if change else None
+        editorial.record_revision(article, number=number, user=request.user, note=form.cleaned_data["revision_note"])
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         article = self.get_object(request, object_id)

@@ -31,7 +31,7 @@ class ArticleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.claimed_version = None
+        self.seen_version = None
         if self.instance.pk:
             self.fields["base_version"].initial = self.canonical.version
 
@@ -51,14 +51,15 @@ class ArticleForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and not self.errors:
-            self._claim_version()
+            self._check_version()
         return cleaned
 
-    def _claim_version(self):
-        """Take the next revision number now; the admin undoes it if the page is shown again."""
+    def _check_version(self):
+        """Refuse the save if anyone saved since this form was opened; the save takes the version (ArticleAdmin)."""
         seen = self.cleaned_data.get("base_version")
+        self.seen_version = seen if seen is not None else -1
         try:
-            self.claimed_version = editorial.claim_version(self.canonical, seen if seen is not None else -1)
+            editorial.check_version(self.canonical, self.seen_version)
         except editorial.EditConflict as conflict:
             # The re-shown form carries the current version, so saving again is a deliberate choice.
             self.data = self.data.copy()

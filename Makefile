@@ -14,7 +14,7 @@ test: export DJANGO_ALLOWED_HOSTS ?= testserver,localhost,127.0.0.1
 # The accessibility checkers the browser tests use (axe-core, the Nu HTML Checker) come from npm.
 NPM := $(shell command -v npm 2>/dev/null)
 
-.PHONY: run test install lint bench bench-serve clean
+.PHONY: run serve test install lint bench bench-serve bench-load drill clean
 
 install: $(VENV)/.installed $(if $(NPM),node_modules/.installed)
 
@@ -33,6 +33,12 @@ run: install
 	$(BIN)/python manage.py load_demo --base-url http://$(HOST):$(PORT)
 	@echo "  Create an admin account with: $(BIN)/python manage.py createsuperuser"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The production server on the configured database and cache (DATABASE_URL, CACHE_URL, ...; see .env.example).
+serve: install
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py drugref.wsgi
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VCL = ROOT / "deploy" / "varnish" / "drugref.vcl"
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
@@ -45,11 +46,17 @@ def wait_until_up(url, process, timeout=30.0):
 
 
 def gunicorn(port, env, workers=2, log=None):
-    """Start drugref under gunicorn with sync workers on 127.0.0.1:`port`."""
+    """Start drugref under gunicorn, with its production configuration and sync workers, on 127.0.0.1:`port`."""
     process = subprocess.Popen(
-        [str(GUNICORN), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "drugref.wsgi"],
+        [str(GUNICORN), "--config", str(GUNICORN_CONF), "drugref.wsgi"],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={
+            **os.environ,
+            "GUNICORN_WORKERS": str(workers),
+            "GUNICORN_THREADS": "1",
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+        },
         stdout=log or subprocess.DEVNULL,
         stderr=log or subprocess.DEVNULL,
         start_new_session=True,

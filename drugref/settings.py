@@ -48,10 +48,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: a cached page is served without sessions or authentication; what the
+    # Outermost, so that every response and log line carries the request's id.
+    "drugref.logs.RequestIdMiddleware",
+    # Next: a cached page is served without sessions or authentication; what the
     # middleware below adds to a response (security headers) is stored with it.
     "monographs.caching.pages.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "drugref.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,6 +94,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options.setdefault("server_side_binding", True)
     options.setdefault("prepare_threshold", 5)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers take the lock when their transaction begins and wait up to 20 s for it, so concurrent
+    # saves queue instead of failing with "database is locked"; WAL lets readers go on meanwhile.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("transaction_mode", "IMMEDIATE")
+    options.setdefault("timeout", 20)
+    options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
@@ -125,16 +135,77 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+# HSTS: browsers use only HTTPS for this long. On by default once the site redirects to HTTPS
+# (a year, subdomains included, preload-ready); DJANGO_HSTS_SECONDS=0 turns it off.
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=365 * 24 * 3600 if SECURE_SSL_REDIRECT else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sent on every response, public pages and admin alike (drugref/headers.py). Enforced unless
+# DJANGO_CSP_REPORT_ONLY is set (to try a stricter policy first); DJANGO_CSP_REPORT_URI collects violations.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        *([f"report-uri {env.str('DJANGO_CSP_REPORT_URI')}"] if env.str("DJANGO_CSP_REPORT_URI", default="") else []),
+    ]
+)
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env.bool("DJANGO_CSP_REPORT_ONLY", default=False)
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
 
+# Login throttling (drugref/login_throttle.py): failures per account, then per address, lock sign-in for a while.
+DRUGREF_LOGIN_ACCOUNT_LIMIT = env.int("DRUGREF_LOGIN_ACCOUNT_LIMIT", default=5)
+DRUGREF_LOGIN_ADDRESS_LIMIT = env.int("DRUGREF_LOGIN_ADDRESS_LIMIT", default=30)
+DRUGREF_LOGIN_LOCK_SECONDS = env.int("DRUGREF_LOGIN_LOCK_SECONDS", default=15 * 60)
+# How many proxies (load balancer, CDN) add themselves to X-Forwarded-For in front of the app servers;
+# 0 means readers connect directly and REMOTE_ADDR is their address.
+DRUGREF_TRUSTED_PROXIES = env.int("DRUGREF_TRUSTED_PROXIES", default=0)
+
+# Sessions live in the database, so logins survive a cache outage and are shared by every app server.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# One JSON object per line on stdout, with the request id (drugref/logs.py); DJANGO_LOG_FORMAT=text for people.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "drugref.logs.JsonFormatter"},
+        "text": {"format": "%(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": env.str("DJANGO_LOG_FORMAT", default="json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
 }
 

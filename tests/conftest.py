@@ -121,7 +121,11 @@ def require(tool, message):
 
 @pytest.fixture
 def browser():
-    """Start headless Chromium; CI sets BROWSER_TESTS=required so a missing one fails."""
+    """Start headless Chromium; CI sets BROWSER_TESTS=required so a missing one fails.
+
+    Every browser test also fails if the page broke the Content-Security-Policy
+    (an inline script or style, say), as Chromium reports it in its console.
+    """
     require(
         CHROMIUM and CHROMEDRIVER,
         "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
@@ -143,9 +147,15 @@ def browser():
         "--window-size=360,800",
     ):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
+    try:
+        yield driver
+        console = driver.get_log("browser")
+    finally:
+        driver.quit()
+    violations = [entry["message"] for entry in console if "Content Security Policy" in entry["message"]]
+    assert violations == [], "the page broke the Content-Security-Policy"
 
 
 @pytest.fixture

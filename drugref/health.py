@@ -1,0 +1,68 @@
+"""Health checks for load balancers and deploys; never cached, never logged in.
+
+`/healthz` (liveness): 200 while this app server can answer from the database,
+503 while it cannot. A cache outage is reported but stays 200: pages then come
+from the database, slower but correct, and taking every app server out of the
+load balancer for it would turn a slowdown into an outage.
+`/readyz` (readiness): as /healthz, and 503 while migrations are pending, so a
+new release takes traffic only once its database schema is in place.
+"""
+
+import uuid
+
+from django.core.cache import caches
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+_migrated = False  # once true for this code, true for the life of the process
+
+
+def _database():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except DatabaseError:
+        return "unavailable"
+
+
+def _cache():
+    key = f"healthz:{uuid.uuid4().hex}"
+    try:
+        caches["default"].set(key, 1, 10)
+        ok = caches["default"].get(key) == 1
+        caches["default"].delete(key)
+        return "ok" if ok else "unavailable"
+    except Exception:  # any cache client error: the cache is what is being checked
+        return "unavailable"
+
+
+def _migrations():
+    global _migrated
+    if not _migrated:
+        executor = MigrationExecutor(connection)
+        _migrated = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return "ok" if _migrated else "pending"
+
+
+def _answer(checks):
+    healthy = all(value == "ok" for name, value in checks.items() if name != "cache")
+    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+
+
+@never_cache
+def healthz(request):
+    return _answer({"database": _database(), "cache": _cache()})
+
+
+@never_cache
+def readyz(request):
+    checks = {"database": _database(), "cache": _cache()}
+    if checks["database"] == "ok":
+        try:
+            checks["migrations"] = _migrations()
+        except DatabaseError:
+            checks["migrations"] = "unknown"
+    return _answer(checks)

@@ -2,12 +2,15 @@
 
 from django.contrib import admin
 
+from drugref.login_throttle import ThrottledAdminLoginForm
+
 from ..models import ArticleRedirect, Condition, Drug, ImportBatch, Page, Reviewer, SupportGroup
 from .articles import ArticleAdmin  # noqa: F401  (registers itself)
 
 admin.site.site_header = "drugref editorial"
 admin.site.site_title = "drugref"
 admin.site.index_title = "Answers, drugs and conditions"
+admin.site.login_form = ThrottledAdminLoginForm
 
 
 @admin.register(Condition)

@@ -138,3 +138,34 @@ def form_values(html: str, form_id: str) -> dict[str, list[str]]:
     reader.feed(html)
     # A browser drops the newline that follows <textarea>.
     return {k: [v.removeprefix("\n") for v in vs] for k, vs in reader.values.items()}
+
+
+class HttpSession:
+    """A person's browser against a real server: cookies kept, forms posted with their CSRF token."""
+
+    def __init__(self, base_url):
+        import http.cookiejar
+        import urllib.request
+
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        no_redirects = type("NoRedirects", (urllib.request.HTTPRedirectHandler,), {"redirect_request": lambda *a: None})
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), no_redirects)
+
+    def request(self, path, data=None):
+        """Return (status, body) of a GET, or of a POST of the form fields `data` (a dict of lists)."""
+        import urllib.error
+        import urllib.parse
+
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        try:
+            with self.opener.open(self.base_url + path, body, timeout=60) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def log_in(self, username, password):
+        """Sign in through the admin's form; return the status (302 when signed in)."""
+        _, page = self.request("/admin/login/")
+        form = form_values(page, "login-form") | {"username": [username], "password": [password]}
+        return self.request("/admin/login/?next=/admin/", form)[0]

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so that every response and log line carries the request's id.
     "drugref.logs.RequestIdMiddleware",
+    # Text no field can hold (NUL characters) is a 400 before anything reads it.
+    "drugref.request_checks.RejectNulMiddleware",
     # Next: a cached page is served without sessions or authentication; what the
     # middleware below adds to a response (security headers) is stored with it.
     "monographs.caching.pages.PageCacheMiddleware",

@@ -1,11 +1,15 @@
 """The Django admin: where pharmacists write, link and sign off answers."""
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django.db import models
 
 from drugref.login_throttle import ThrottledAdminLoginForm
 
 from ..models import ArticleRedirect, Condition, Drug, ImportBatch, Page, Reviewer, SupportGroup
 from .articles import ArticleAdmin  # noqa: F401  (registers itself)
+from .base import ModelAdmin
 
 admin.site.site_header = "drugref editorial"
 admin.site.site_title = "drugref"
@@ -14,14 +18,14 @@ admin.site.login_form = ThrottledAdminLoginForm
 
 
 @admin.register(Condition)
-class ConditionAdmin(admin.ModelAdmin):
+class ConditionAdmin(ModelAdmin):
     list_display = ["name", "abbreviation"]
     search_fields = ["name", "abbreviation"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Drug)
-class DrugAdmin(admin.ModelAdmin):
+class DrugAdmin(ModelAdmin):
     list_display = ["brand_name", "generic_name", "drug_class"]
     search_fields = ["brand_name", "generic_name"]
     prepopulated_fields = {"slug": ["brand_name"]}
@@ -29,7 +33,7 @@ class DrugAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reviewer)
-class ReviewerAdmin(admin.ModelAdmin):
+class ReviewerAdmin(ModelAdmin):
     list_display = ["name", "credentials", "user"]
     search_fields = ["name", "credentials"]
     list_select_related = ["user"]
@@ -38,15 +42,17 @@ class ReviewerAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportGroup)
-class SupportGroupAdmin(admin.ModelAdmin):
+class SupportGroupAdmin(ModelAdmin):
     list_display = ["name", "url"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["conditions", "drugs"]
+    # An address typed without a scheme is https://.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(ArticleRedirect)
-class ArticleRedirectAdmin(admin.ModelAdmin):
+class ArticleRedirectAdmin(ModelAdmin):
     list_display = ["old_slug", "article", "created_at"]
     search_fields = ["old_slug", "article__question"]
     list_select_related = ["article"]
@@ -54,19 +60,19 @@ class ArticleRedirectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(ModelAdmin):
     list_display = ["title", "slug", "updated_at"]
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(ModelAdmin):
     """Import runs, for the record: they are made and undone with import_articles, not here."""
 
     list_display = ["pk", "started_at", "run_by", "created", "updated", "unchanged", "undone_at"]
     list_filter = ["undone_at"]
-    date_hierarchy = "started_at"
+    # No date_hierarchy: Django's raises (a 500) on out-of-range years in its parameters; the list is short.
     readonly_fields = ["started_at", "finished_at", "run_by", "files", "created", "updated", "unchanged", "undone_at"]
 
     def has_add_permission(self, request):
@@ -74,3 +80,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Django's own user and group pages, on the same base.
+for model, model_admin in [(User, UserAdmin), (Group, GroupAdmin)]:
+    admin.site.unregister(model)
+    admin.site.register(model, type(model_admin.__name__, (ModelAdmin, model_admin), {}))

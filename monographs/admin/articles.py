@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from .. import editorial
 from ..models import Article, ReadNext, RelatedQuestion
 from . import views
+from .base import ModelAdmin
 from .filters import ConditionFilter, DrugFilter, ReviewDueFilter
 from .forms import ArticleForm, LinkFormSet
 
@@ -48,7 +49,7 @@ class AnswerChangeList(ChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ModelAdmin):
     form = ArticleForm
     inlines = [RelatedQuestionInline, ReadNextInline]
     list_display = ["question", "status", "reviewer", "reviewed_on", "review_due", "updated_at"]

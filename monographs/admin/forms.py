@@ -87,3 +87,17 @@ class LinkFormSet(forms.BaseInlineFormSet):
                 form.add_error("target", f"“{target}” is already listed.")
             seen.add(target.pk)
         super().clean()
+
+
+class CompareForm(forms.Form):
+    """The two revision numbers of a comparison, as the revisions page sends them."""
+
+    a = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    b = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class SignOffForm(forms.Form):
+    """What a medical reviewer posts to sign off: the revision they read, and a note for readers' history."""
+
+    revision = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    change_note = forms.CharField(max_length=300, required=False)

@@ -17,7 +17,7 @@ from .. import editorial
 from ..models import Article, Revision
 from ..rendering import render_markdown
 from ..views import render_answer
-from . import diff
+from . import diff, forms
 
 
 def post_only(view):
@@ -106,14 +106,19 @@ def sign_off(admin_view, request, pk):
     if latest is None:
         raise Http404("Nothing to sign off")
     if request.method == "POST":
+        posted = forms.SignOffForm(request.POST)
         try:
+            if not posted.is_valid():
+                raise editorial.EditorialError(
+                    "; ".join(f"{name.replace('_', ' ')}: {' '.join(errors)}" for name, errors in posted.errors.items())
+                )
             signed = editorial.sign_off(
                 canonical,
                 user=request.user,
-                revision_number=int(request.POST.get("revision", 0)),
-                change_note=request.POST.get("change_note", "")[:300],
+                revision_number=posted.cleaned_data["revision"],
+                change_note=posted.cleaned_data["change_note"],
             )
-        except (editorial.EditorialError, ValueError) as refusal:
+        except editorial.EditorialError as refusal:
             messages.error(request, str(refusal))
             return redirect("admin:monographs_article_sign_off", canonical.pk)
         messages.success(
@@ -163,11 +168,11 @@ def revisions(admin_view, request, pk):
 
 def compare(admin_view, request, pk):
     canonical = admin_view.get_canonical(request, pk)
-    try:
-        numbers = sorted({int(request.GET["a"]), int(request.GET["b"])})
-    except (KeyError, ValueError):
+    chosen = forms.CompareForm(request.GET)
+    if not chosen.is_valid():
         messages.error(request, "Choose two revisions to compare.")
         return redirect("admin:monographs_article_revisions", canonical.pk)
+    numbers = sorted({chosen.cleaned_data["a"], chosen.cleaned_data["b"]})
     found = {r.number: r for r in canonical.revisions.filter(number__in=numbers).select_related("sign_off__reviewer")}
     if len(found) != 2:
         raise Http404("No such revisions")

@@ -168,4 +168,5 @@ class HttpSession:
         """Sign in through the admin's form; return the status (302 when signed in)."""
         _, page = self.request("/admin/login/")
         form = form_values(page, "login-form") | {"username": [username], "password": [password]}
-        return self.request("/admin/login/?next=/admin/", form)[0]
+        status, self.last_page = self.request("/admin/login/?next=/admin/", form)
+        return status

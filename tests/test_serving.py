@@ -8,6 +8,7 @@ CI sets SERVING_TESTS=required so that a missing piece fails instead of skipping
 """
 
 import os
+import re
 import shutil
 import urllib.error
 import urllib.request
@@ -20,7 +21,7 @@ from bench import stack
 from monographs import editorial
 from monographs.models import Article, Drug, Reviewer
 
-from .support import BESPONSA_URL
+from .support import BESPONSA_URL, HttpSession, form_values
 
 # Database 15 of the machine's Redis, emptied before use: the tests' own.
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -68,6 +69,8 @@ def servers(settings):
         "DJANGO_SECRET_KEY": "serving-test-secret-key",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_DEBUG": "false",
+        "DJANGO_SECURE_COOKIES": "false",  # plain HTTP on loopback
+        "DRUGREF_LOGIN_ACCOUNT_LIMIT": "3",
         # The CSS this test session collected (conftest), under its hashed names.
         "DJANGO_STATIC_ROOT": str(settings.STATIC_ROOT),
     }
@@ -136,3 +139,33 @@ def test_a_published_answer_shows_through_varnish_and_every_app_server_at_once(s
     # Pages the change did not touch stay in Varnish.
     get(varnish + "/conditions/")
     assert get(varnish + "/conditions/")[1]["X-Cache"] == "HIT"
+
+
+def test_an_answer_signed_off_through_one_app_server_is_live_on_the_other(servers, pharmacist):
+    first, second, _ = servers
+    editor = HttpSession(first)
+    assert editor.log_in("pharmacist", "pw") == 302
+    add = "/admin/monographs/article/add/"
+    new = {"question": ["Is Besponsa given in hospital?"], "slug": ["besponsa-in-hospital"], "answer": ["Yes."]}
+    assert editor.request(add, form_values(editor.request(add)[1], "article_form") | new)[0] == 302
+    pk = Article.objects.get(slug="besponsa-in-hospital").pk
+    token = {"csrfmiddlewaretoken": [c.value for c in editor.jar if c.name == "csrftoken"]}
+    assert editor.request(f"/admin/monographs/article/{pk}/submit/", token)[0] == 302
+    assert get(second + "/medical-answers/besponsa-in-hospital/")[0] == 404  # cached as 404 on the other
+
+    sign_off = f"/admin/monographs/article/{pk}/sign-off/"
+    revision = re.search(r'name="revision" value="(\d+)"', editor.request(sign_off)[1])[1]
+    assert editor.request(sign_off, token | {"revision": [revision], "change_note": ["First version"]})[0] == 302
+
+    status, _, body = get(second + "/medical-answers/besponsa-in-hospital/")
+    assert (status, "Is Besponsa given in hospital?" in body) == (200, True)
+
+
+def test_a_login_lockout_made_through_one_app_server_holds_on_the_other(servers, pharmacist):
+    first, second, _ = servers
+    for _ in range(3):  # the app servers lock an account at its 3rd failure (the fixture's environment)
+        assert HttpSession(first).log_in("pharmacist", "wrong") == 200
+    session = HttpSession(second)
+    assert session.log_in("pharmacist", "pw") == 200  # the form again, not the redirect into the admin
+    assert "Too many failed sign-ins" in session.last_page
+    assert session.request("/admin/")[0] == 302  # to the sign-in page

@@ -51,6 +51,14 @@ bench: install
 bench-serve: install
 	$(BIN)/python bench/serve.py $(BENCH_ARGS)
 
+# Load at 64 connections for 60 s (answer page cold and warm, search), figures and p99 (see bench/).
+bench-load: install
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+# PostgreSQL restarted and Redis stopped under load, on servers the drill starts itself (see bench/).
+drill: install
+	$(BIN)/python bench/drill.py $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 

@@ -143,14 +143,11 @@ def nginx(port, html):
     return process
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    corpus_options(parser)
-    parser.add_argument("--duration", type=int, default=10, help="seconds of each load run")
-    parser.add_argument("--memory-requests", type=int, default=100_000)
-    parser.add_argument("--rebuild", action="store_true", help="load the database again even if it is there")
-    options = parser.parse_args()
+def prepare(options):
+    """Load (once) and migrate the benchmark database, collect static files, empty the Redis page cache.
 
+    Returns the app servers' environment, the Redis URL, 200 drug names and 2,000 answer slugs.
+    """
     url = os.environ.get("BENCH_SERVE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/drugref_serve")
     cache_url = os.environ.get("BENCH_SERVE_CACHE_URL", "redis://127.0.0.1:6379/14")
     env = {
@@ -188,6 +185,18 @@ def main():
             "SELECT slug FROM monographs_article WHERE state = 'published' ORDER BY random() LIMIT 2000"
         )]  # fmt: skip
 
+    return env, cache_url, drugs, answers
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    corpus_options(parser)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of each load run")
+    parser.add_argument("--memory-requests", type=int, default=100_000)
+    parser.add_argument("--rebuild", action="store_true", help="load the database again even if it is there")
+    options = parser.parse_args()
+
+    env, cache_url, drugs, answers = prepare(options)
     ports = {name: stack.free_port() for name in ("warm", "cold", "local", "varnish", "nginx")}
     warm_env = env | {"CACHE_URL": cache_url}
     cold_env = env | {"DRUGREF_PAGE_CACHE": "false"}

@@ -61,7 +61,8 @@ def gunicorn(port, env, workers=2, log=None):
         stderr=log or subprocess.DEVNULL,
         start_new_session=True,
     )
-    wait_until_up(f"http://127.0.0.1:{port}/robots.txt", process)
+    process.base_url = f"http://127.0.0.1:{port}"
+    wait_until_up(process.base_url + "/robots.txt", process)
     return process
 
 

@@ -138,3 +138,37 @@ def test_posted_sign_offs_with_hostile_values(superuser_client):
         assert response.status_code == 200, (revision, note)
         assert "Signed off revision" not in response.content.decode(), (revision, note)
     assert article.sign_offs.count() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_the_database_refuses_part_way_writes_nothing_and_keeps_the_input(superuser_client):
+    """Another editor takes the address between the form's check and the save: the race, made certain."""
+    from django.db.models.signals import pre_save
+
+    from .support import form_values
+
+    def other_editor_takes_the_address(sender, instance, **kwargs):
+        if instance.slug == "is-it-safe-with-food" and instance.question != "Someone else's question?":
+            Article.objects.create(question="Someone else's question?", slug=instance.slug, answer="Theirs.")
+
+    page = superuser_client.get("/admin/monographs/article/add/").content.decode()
+    data = form_values(page, "article_form") | {
+        "question": ["Is it safe with food?"],
+        "slug": ["is-it-safe-with-food"],
+        "answer": ["Typed with care.\r\n\r\nSecond paragraph."],
+        "relatedquestion_links-TOTAL_FORMS": ["1"],
+        "relatedquestion_links-0-target": [str(Article.objects.live().first().pk)],
+        "relatedquestion_links-0-position": ["0"],
+    }
+    pre_save.connect(other_editor_takes_the_address, sender=Article)
+    try:
+        response = superuser_client.post("/admin/monographs/article/add/", data)
+    finally:
+        pre_save.disconnect(other_editor_takes_the_address, sender=Article)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nothing was saved: the database refused the change" in html
+    assert "Typed with care." in html and "Is it safe with food?" in html
+    assert not Article.objects.filter(question="Is it safe with food?").exists()
+    assert Article.objects.filter(slug="is-it-safe-with-food").count() == 0  # the whole attempt rolled back

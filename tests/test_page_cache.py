@@ -170,6 +170,17 @@ def test_a_cache_that_is_down_serves_pages_from_the_database(reader, demo, setti
         assert reader.get(url).status_code == 200, url
 
 
+def test_a_cache_that_is_down_lets_editors_save_and_reviewers_sign_off(editor_client, reviewer_client, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    article = publish_new(editor_client, reviewer_client)  # adds, saves and signs off through the admin
+    assert article.is_live
+    assert editor_client.post(f"{ADMIN}{article.pk}/start-draft/").status_code == 302
+    draft = Article.objects.get(pk=article.pk).pending_draft
+    assert edit(editor_client, draft, answer="Saved while the cache is down.").status_code == 302
+
+
 # Exact invalidation: the next anonymous request sees a change; unrelated pages stay cached.
 
 

@@ -40,8 +40,8 @@ class ModelAdmin(admin.ModelAdmin):
             request.database_refusal = refusal
             return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
         if getattr(request, "database_refusal", None) is None:
             return form
 

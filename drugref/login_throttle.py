@@ -25,6 +25,9 @@ from django.dispatch import receiver
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 15 * 60
+# What is kept per account and per address, each under "<key>:<part>".
+COUNT, LAST_FAILURE, LOCKED_UNTIL = "count", "last_failure", "locked_until"
+PARTS = (COUNT, LAST_FAILURE, LOCKED_UNTIL)
 
 
 def _limits():
@@ -56,17 +59,17 @@ def wait_seconds(request, username: str) -> int:
     """Seconds before this sign-in may be tried again; 0 if it may be tried now."""
     now = time.time()
     try:
-        stored = _cache().get_many([f"{key}:{part}" for key in _keys(request, username).values() for part in "cln"])
+        stored = _cache().get_many([f"{key}:{part}" for key in _keys(request, username).values() for part in PARTS])
     except Exception:  # any cache failure: fail open (see above)
         logger.warning("login throttle: cache unavailable, sign-in not throttled", exc_info=True)
         return 0
     wait = 0.0
     for kind, key in _keys(request, username).items():
         lock_at, slow_from = _limits()[kind]
-        wait = max(wait, stored.get(f"{key}:l", 0) - now)
-        count = stored.get(f"{key}:c", 0)
-        if slow_from and slow_from <= count < lock_at:
-            wait = max(wait, stored.get(f"{key}:n", 0) + 2 ** (count - slow_from + 1) - now)
+        wait = max(wait, stored.get(f"{key}:{LOCKED_UNTIL}", 0) - now)
+        count = stored.get(f"{key}:{COUNT}", 0)
+        if slow_from and slow_from <= count < lock_at:  # 2 s after the last failure, then 4 s, ...
+            wait = max(wait, stored.get(f"{key}:{LAST_FAILURE}", 0) + 2 ** (count - slow_from + 1) - now)
     return math.ceil(wait) if wait > 0 else 0
 
 
@@ -78,11 +81,12 @@ def record_failure(sender, credentials, request=None, **kwargs):
     try:
         for kind, key in _keys(request, credentials.get("username", "")).items():
             lock_at, _ = _limits()[kind]
-            cache.add(f"{key}:c", 0, WINDOW_SECONDS)
-            count = cache.incr(f"{key}:c")
-            cache.set(f"{key}:n", now, WINDOW_SECONDS)
+            cache.add(f"{key}:{COUNT}", 0, WINDOW_SECONDS)  # add and incr are atomic in Redis: no count is lost
+            count = cache.incr(f"{key}:{COUNT}")
+            cache.set(f"{key}:{LAST_FAILURE}", now, WINDOW_SECONDS)
             if count >= lock_at:
-                cache.set(f"{key}:l", now + settings.DRUGREF_LOGIN_LOCK_SECONDS, settings.DRUGREF_LOGIN_LOCK_SECONDS)
+                lock = settings.DRUGREF_LOGIN_LOCK_SECONDS
+                cache.set(f"{key}:{LOCKED_UNTIL}", now + lock, lock)
                 logger.warning("login throttle: %s locked after %d failed sign-ins", kind, count)
     except Exception:
         logger.warning("login throttle: cache unavailable, failure not counted", exc_info=True)
@@ -93,7 +97,7 @@ def forget_failures(sender, request, user, **kwargs):
     """A successful sign-in clears its account's count (never its address's)."""
     key = _keys(request, user.get_username())["account"]
     try:
-        _cache().delete_many([f"{key}:{part}" for part in "cln"])
+        _cache().delete_many([f"{key}:{part}" for part in PARTS])
     except Exception:
         logger.warning("login throttle: cache unavailable", exc_info=True)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.db import transaction
 
 from . import editorial
+from .content import snapshot
 from .importers import import_paths
 from .models import Article, Condition, Drug, SupportGroup
 
@@ -129,7 +130,7 @@ def load_demo() -> Article:
 
 def _curate(article, links):
     """Publish curated links as a revision signed off like the answer they belong to."""
-    content = editorial.snapshot(article)
+    content = snapshot(article)
     if content | links == content:
         return
     revision = editorial.record_revision(article, content=content | links, note="Demo links")

@@ -7,8 +7,6 @@ the canonical answer; a medical reviewer's SignOff approves exactly one
 revision, and only then is its content copied to the live answer.
 """
 
-from collections import defaultdict
-
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
@@ -16,12 +14,8 @@ from django.utils import timezone
 
 from .caching import tags as cache_tags
 from .caching.purge import purge
-from .models import Article, ArticleRedirect, ReadNext, RelatedQuestion, Reviewer, Revision, SignOff
-
-# What a revision records, and what a sign-off publishes.
-CONTENT_FIELDS = ("question", "slug", "answer", "summary", "review_interval_days")
-SUBJECT_FIELDS = ("drugs", "conditions", "support_groups")
-LINK_MODELS = {"related_questions": RelatedQuestion, "read_next": ReadNext}
+from .content import LINK_MODELS, apply_content, changed_fields, live_content, snapshot
+from .models import Article, ArticleRedirect, Reviewer, Revision, SignOff
 
 SIGN_OFF_PERMISSION = "monographs.sign_off_article"
 WITHDRAW_PERMISSION = "monographs.withdraw_article"
@@ -58,94 +52,6 @@ def _person(user):
 def _content_at(article, number):
     revision = article.revisions.filter(number=number).first()
     return revision.content if revision else {}
-
-
-def changed_fields(before: dict, after: dict) -> list[str]:
-    """Return the names of the content fields that differ between two snapshots."""
-    names = (*CONTENT_FIELDS, *SUBJECT_FIELDS, *LINK_MODELS)
-    return [name.replace("_", " ") for name in names if before.get(name) != after.get(name)]
-
-
-def snapshot(article: Article) -> dict:
-    """Return an answer's content as plain data: text fields, subject ids, ordered link targets."""
-    return snapshots([article.pk])[article.pk]
-
-
-def subject_ids(pks) -> dict[int, dict[str, list[int]]]:
-    """Return the sorted drug, condition and support group ids of many answers, a query each."""
-    subjects = defaultdict(lambda: {name: [] for name in SUBJECT_FIELDS})
-    for name in SUBJECT_FIELDS:
-        through = Article._meta.get_field(name).remote_field.through
-        target = f"{Article._meta.get_field(name).related_model._meta.model_name}_id"
-        rows = through.objects.filter(article_id__any=set(pks)).values_list("article_id", target)
-        for article_id, target_id in rows:
-            subjects[article_id][name].append(target_id)
-    for ids in subjects.values():
-        for name in SUBJECT_FIELDS:
-            ids[name].sort()
-    return subjects
-
-
-def snapshots(pks) -> dict[int, dict]:
-    """Return the content of many answers at once, in a fixed number of queries."""
-    return with_relations(Article.objects.filter(pk__any=pks).values("pk", *CONTENT_FIELDS))
-
-
-def with_relations(rows) -> dict[int, dict]:
-    """Return answer rows (dicts with "pk") by pk, each with its subject ids and link targets added."""
-    rows = list(rows)
-    found = [row["pk"] for row in rows]
-    subjects, links = subject_ids(found), link_ids(found)
-    contents = {}
-    for row in rows:
-        pk = row.pop("pk")
-        contents[pk] = row | subjects[pk] | links[pk]
-    return contents
-
-
-def link_ids(pks) -> dict[int, dict[str, list[int]]]:
-    """Return the curated link targets of many answers, in reading order, a query per kind of link."""
-    links = defaultdict(lambda: {name: [] for name in LINK_MODELS})
-    for name, model in LINK_MODELS.items():
-        rows = model.objects.filter(source_id__any=set(pks)).order_by("source_id", "position", "pk")
-        for source_id, target_id in rows.values_list("source_id", "target_id"):
-            links[source_id][name].append(target_id)
-    return links
-
-
-def apply_content(article: Article, content: dict, **fields) -> Article:
-    """Save `content` (and any other `fields`) to `article`, with its subjects and links."""
-    for name in CONTENT_FIELDS:
-        setattr(article, name, content.get(name, getattr(article, name)))
-    for name, value in fields.items():
-        setattr(article, name, value)
-    article.save()
-    for name in SUBJECT_FIELDS:
-        if name in content:
-            related = getattr(article, name)
-            related.set(related.model.objects.filter(pk__in=content[name]))
-    for name, model in LINK_MODELS.items():
-        if name not in content:
-            continue
-        model.objects.filter(source=article).delete()
-        existing = set(
-            Article.objects.canonical()
-            .filter(pk__in=content[name])
-            .exclude(pk=article.canonical_pk)
-            .values_list("pk", flat=True)
-        )
-        targets = [pk for pk in dict.fromkeys(content[name]) if pk in existing]
-        model.objects.bulk_create(
-            model(source=article, target_id=pk, position=position) for position, pk in enumerate(targets)
-        )
-    return article
-
-
-def live_content(article: Article) -> dict | None:
-    """Return what readers see of an answer (its snapshot and reviewer), or None if it is not live."""
-    if not article.is_live:
-        return None
-    return snapshot(article) | {"reviewer_id": article.reviewer_id}
 
 
 def working_copy(article: Article) -> Article:

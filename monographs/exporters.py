@@ -10,7 +10,16 @@ from pathlib import Path
 
 import yaml
 
-from .models import Article, Condition, Drug, ReadNext, RelatedQuestion, Reviewer, SupportGroup
+from .content import LINK_MODELS
+from .models import (
+    KIND_OF_LIST,
+    SUBJECT_KINDS,
+    Article,
+    Condition,
+    Drug,
+    Reviewer,
+    SupportGroup,
+)
 
 CHUNK = 2000
 
@@ -55,17 +64,14 @@ ROW_FIELDS = (
 def _names(ids, slugs) -> dict[str, dict[int, list[str]]]:
     """Return, for each answer id, its drugs, conditions and support groups by name, and its links by slug."""
     names = {}
-    for name, field in (
-        ("drugs", "drug__brand_name"),
-        ("conditions", "condition__name"),
-        ("support_groups", "supportgroup__name"),
-    ):
+    for name, kind in KIND_OF_LIST.items():
+        field = f"{kind.model._meta.model_name}__{kind.name_field}"  # "drug__brand_name"
         through = Article._meta.get_field(name).remote_field.through
         found = defaultdict(list)
         for article_id, value in through.objects.filter(article_id__any=set(ids)).values_list("article_id", field):
             found[article_id].append(value)
         names[name] = {pk: sorted(values) for pk, values in found.items()}
-    for name, model in (("related_questions", RelatedQuestion), ("read_next", ReadNext)):
+    for name, model in LINK_MODELS.items():
         found = defaultdict(list)
         links = model.objects.filter(source_id__any=set(ids)).order_by("source_id", "position", "pk")
         for source_id, target_id in links.values_list("source_id", "target_id"):
@@ -94,7 +100,7 @@ def _line(record) -> str:
 
 def write_jsonl(queryset, out) -> int:
     """Write the answers, then the subjects they name, as JSON Lines; return the answers written."""
-    used = {"reviewer": set(), "drug": set(), "condition": set(), "support_group": set()}
+    used = {kind: set() for kind in SUBJECT_KINDS}
     count = 0
     for record in article_records(queryset):
         out.write(_line(record))
@@ -120,32 +126,26 @@ def subject_records(used):
     used["condition"].update(c.name for d in drugs for c in d.conditions.all())
     for reviewer in Reviewer.objects.order_by("name", "credentials"):
         if (reviewer.name, reviewer.credentials) in used["reviewer"]:
-            yield {"kind": "reviewer", "name": reviewer.name, "credentials": reviewer.credentials, "bio": reviewer.bio}
+            yield _subject_record("reviewer", reviewer)
     for condition in Condition.objects.filter(name__in=used["condition"]).order_by("name"):
-        yield {
-            "kind": "condition",
-            "name": condition.name,
-            "abbreviation": condition.abbreviation,
-            "summary": condition.summary,
-        }
+        yield _subject_record("condition", condition)
     for drug in sorted(drugs, key=lambda d: d.brand_name):
-        yield {
-            "kind": "drug",
-            "brand_name": drug.brand_name,
-            "generic_name": drug.generic_name,
-            "drug_class": drug.drug_class,
-            "summary": drug.summary,
-            "conditions": sorted(c.name for c in drug.conditions.all()),
-        }
+        yield _subject_record("drug", drug)
     for group in sorted(groups, key=lambda g: g.name):
-        yield {
-            "kind": "support_group",
-            "name": group.name,
-            "url": group.url,
-            "description": group.description,
-            "conditions": sorted(c.name for c in group.conditions.all()),
-            "drugs": sorted(d.brand_name for d in group.drugs.all()),
-        }
+        yield _subject_record("support_group", group)
+
+
+def _subject_record(kind_name, obj) -> dict:
+    """A subject's record: its kind, its name, then its other fields, lists of subjects by name, sorted."""
+    kind = SUBJECT_KINDS[kind_name]
+    record = {"kind": kind.name, kind.name_field: getattr(obj, kind.name_field)}
+    for field in kind.fields:
+        if field in kind.lists:
+            name_field = KIND_OF_LIST[field].name_field
+            record[field] = sorted(getattr(other, name_field) for other in getattr(obj, field).all())
+        else:
+            record[field] = getattr(obj, field)
+    return record
 
 
 def write_markdown(queryset, directory: Path) -> int:

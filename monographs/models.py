@@ -1,5 +1,6 @@
 """drugref's domain: drugs, conditions, reviewers, support groups and answers."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -531,3 +532,47 @@ class Page(models.Model):
 
     def get_absolute_url(self):
         return url_for_slug("monographs:page", self.slug)
+
+
+@dataclass(frozen=True)
+class SubjectKind:
+    """A kind of subject an answer is about or credited to, as every part of drugref knows it."""
+
+    name: str  # as import files and tags spell it: "drug"
+    model: type[models.Model]
+    name_field: str  # the field that names one: a drug's brand name
+    relation: str | None  # the answer's field that lists them ("drugs"); reviewers are a byline instead
+    fields: tuple[str, ...]  # the other fields import and export carry
+    lists: tuple[str, ...] = ()  # those of `fields` that name subjects of other kinds ("conditions")
+
+    def key(self, name: str, credentials: str = ""):
+        """What identifies one: a reviewer by name and credentials, any other by its name in any case."""
+        return (name, credentials) if self.model is Reviewer else name.lower()
+
+
+# In the order import files and the docs list them.
+SUBJECT_KINDS = {
+    kind.name: kind
+    for kind in (
+        SubjectKind(
+            "drug",
+            Drug,
+            "brand_name",
+            "drugs",
+            ("generic_name", "drug_class", "summary", "conditions"),
+            ("conditions",),
+        ),
+        SubjectKind("condition", Condition, "name", "conditions", ("abbreviation", "summary")),
+        SubjectKind("reviewer", Reviewer, "name", None, ("credentials", "bio")),
+        SubjectKind(
+            "support_group",
+            SupportGroup,
+            "name",
+            "support_groups",
+            ("url", "description", "conditions", "drugs"),
+            ("conditions", "drugs"),
+        ),
+    )
+}
+# The kind an answer's (or a subject's) list field names: "drugs" → the drug kind.
+KIND_OF_LIST = {kind.relation: kind for kind in SUBJECT_KINDS.values() if kind.relation}

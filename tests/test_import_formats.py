@@ -93,7 +93,7 @@ def test_jsonl_imports_answers_and_subjects_with_forward_references(tmp_path):
 
 
 def test_each_revision_an_import_records_holds_the_answers_content(tmp_path):
-    from monographs import editorial
+    from monographs import content
 
     records = [
         published("a", drugs=["Besponsa"], related_questions=["c", "b"], read_next=["b"]),
@@ -104,7 +104,7 @@ def test_each_revision_an_import_records_holds_the_answers_content(tmp_path):
     records[0] = published("a", drugs=["Besponsa", "Mylotarg"], related_questions=["b"], summary="Now shorter.")
     run(jsonl(tmp_path, *records))
     for article in Article.objects.all():
-        assert article.revisions.order_by("-number").first().content == editorial.snapshot(article)
+        assert article.revisions.order_by("-number").first().content == content.snapshot(article)
     assert Article.objects.get(slug="a").revisions.count() == 2
 
 

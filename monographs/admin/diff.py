@@ -2,7 +2,7 @@
 
 import difflib
 
-from ..editorial import CONTENT_FIELDS, LINK_MODELS, SUBJECT_FIELDS
+from ..content import CONTENT_FIELDS, LINK_MODELS, SUBJECT_FIELDS
 from ..models import Article, Condition, Drug, SupportGroup
 
 NAMED_MODELS = {

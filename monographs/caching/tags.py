@@ -56,7 +56,7 @@ def for_objects(objects) -> set[str]:
     return {for_object(obj) for obj in objects}
 
 
-# An answer's content names its subjects by these fields (see editorial.snapshot).
+# An answer's content names its subjects by these fields (see content.snapshot).
 ANSWER_SUBJECTS = {"drugs": "drug", "conditions": "condition", "support_groups": "supportgroup"}
 
 

@@ -13,9 +13,10 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ..models import KIND_OF_LIST, SUBJECT_KINDS
 from . import jsonl, markdown, page_text
 from .loader import Loader, LoadResult
-from .records import ArticleRecord, InvalidInput, Problem, SubjectRecord, subject_key
+from .records import ArticleRecord, InvalidInput, Problem, SubjectRecord
 from .validate import RunCheck
 
 # A new format is a parser and a line here.
@@ -106,13 +107,12 @@ def _collect_inline(record, inline):
     """Remember subjects a record names, so the loader can create the missing ones."""
 
     def add(kind, name, **fields):
-        inline[kind].setdefault(subject_key(kind, name, fields.get("credentials", "")), {"name": name, **fields})
+        inline[kind].setdefault(SUBJECT_KINDS[kind].key(name, fields.get("credentials", "")), {"name": name, **fields})
 
     if isinstance(record, SubjectRecord):
-        for name in record.fields.get("conditions", []):
-            add("condition", name)
-        for name in record.fields.get("drugs", []):
-            add("drug", name)
+        for field in SUBJECT_KINDS[record.kind].lists:
+            for name in record.fields.get(field, []):
+                add(KIND_OF_LIST[field].name, name)
         return
     for drug in record.drugs:
         add("drug", drug.brand_name, generic_name=drug.generic_name)

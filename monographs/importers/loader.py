@@ -20,33 +20,23 @@ from django.utils import timezone
 from .. import editorial
 from ..caching import tags as cache_tags
 from ..caching.purge import purge
+from ..content import CONTENT_FIELDS, LINK_MODELS, SUBJECT_FIELDS, with_relations
 from ..lookups import matching
-from ..models import (
-    Article,
-    Condition,
-    Drug,
-    ImportBatch,
-    Reviewer,
-    Revision,
-    SignOff,
-    SupportGroup,
-)
+from ..models import KIND_OF_LIST, SUBJECT_KINDS, Article, ImportBatch, Revision, SignOff
 from ..rendering import render_markdown
 from ..slugs import slug_for
 from . import bulk
 from .background import ahead
-from .records import ArticleRecord, SubjectRecord, subject_key
+from .records import ArticleRecord, SubjectRecord
 
 BATCH = 1000
 TEXT_FIELDS = ("question", "slug", "answer", "summary", "state", "reviewed_on", "review_interval_days")
-MODELS = {"condition": Condition, "drug": Drug, "reviewer": Reviewer, "support_group": SupportGroup}
-NAME = {"condition": "name", "drug": "brand_name", "reviewer": "name", "support_group": "name"}
-LINKS = editorial.LINK_MODELS
-SUBJECTS = {"drugs": "drug", "conditions": "condition", "support_groups": "support_group"}
+LINKS = LINK_MODELS
+SUBJECTS = {relation: kind.name for relation, kind in KIND_OF_LIST.items()}  # "drugs": "drug"
 
 # An answer's rows in its subject and link tables: (answer column, other column).
 THROUGH = {name: Article._meta.get_field(name).remote_field.through for name in SUBJECTS} | LINKS
-COLUMNS = {name: ("article_id", f"{MODELS[kind]._meta.model_name}_id") for name, kind in SUBJECTS.items()} | {
+COLUMNS = {name: ("article_id", f"{kind.model._meta.model_name}_id") for name, kind in KIND_OF_LIST.items()} | {
     name: ("source_id", "target_id") for name in LINKS
 }
 # What the loader reads of an answer in the database to compare a record with (the answer by its MD5).
@@ -57,7 +47,7 @@ ROW_FIELDS = (
 NEW_COLUMNS = ("id", "answer", "answer_html", "created_at", "updated_at", *ROW_FIELDS)
 NEW_ROW = {"review_interval_days": None, "external_id": None, "version": 1}
 NEW_CONTENT = {"review_interval_days": None} | {name: [] for name in THROUGH}
-REVISION_FIELDS = (*editorial.CONTENT_FIELDS, *editorial.SUBJECT_FIELDS, *LINKS)
+REVISION_FIELDS = (*CONTENT_FIELDS, *SUBJECT_FIELDS, *LINKS)
 CHANGE_NAMES = {"reviewer_id": "reviewer", "reviewed_on": "review date", "external_id": "external ID"}
 
 
@@ -78,7 +68,7 @@ class Loader:
         self.wrote = False
         self.now = timezone.now()
         self.result = LoadResult()
-        self.ids = {kind: {} for kind in MODELS}  # kind -> key -> id
+        self.ids = {kind: {} for kind in SUBJECT_KINDS}  # kind -> key -> id
         self.answer_ids = {}  # slug -> id: every answer of the run, and the link targets outside it
         self.purges = set()  # cache tags of the pages the run changes
         self.existing = set()  # ids of those already in the database
@@ -88,14 +78,16 @@ class Loader:
 
     def load_subjects(self, records: dict, inline: dict):
         """Create or update subject records, and create subjects named inline but missing."""
-        for kind in MODELS:  # conditions before drugs before groups, which refer to them
+        # Each kind after the kinds it names: conditions and reviewers, then drugs, then support groups.
+        for kind in sorted(SUBJECT_KINDS, key=lambda kind: len(SUBJECT_KINDS[kind].lists)):
             wanted = {key: r for (k, key), r in records.items() if k == kind}
             for key, values in inline.get(kind, {}).items():
                 wanted.setdefault(key, values)
             self._load_kind(kind, wanted)
 
     def _load_kind(self, kind, wanted):
-        model, name_field = MODELS[kind], NAME[kind]
+        subject = SUBJECT_KINDS[kind]
+        model, name_field = subject.model, subject.name_field
         existing = {}
         keys = list(wanted)
         for start in range(0, len(keys), 5000):
@@ -108,7 +100,7 @@ class Loader:
             else:
                 rows = model.objects.annotate(key=Lower(name_field)).filter(key__in=chunk)
             for obj in rows:
-                existing[subject_key(kind, getattr(obj, name_field), getattr(obj, "credentials", ""))] = obj
+                existing[subject.key(getattr(obj, name_field), getattr(obj, "credentials", ""))] = obj
         new, changed, relations, touched = [], set(), {}, []
         for key, spec in wanted.items():
             obj = existing.get(key)
@@ -124,7 +116,7 @@ class Loader:
                         changed.add(attr)
                         touched.append(obj)
             if isinstance(spec, SubjectRecord):
-                relations[key] = (obj, {rel: spec.fields[rel] for rel in ("conditions", "drugs") if rel in spec.fields})
+                relations[key] = (obj, {rel: spec.fields[rel] for rel in subject.lists if rel in spec.fields})
             existing[key] = obj
         _give_slugs(model, new, name_field)
         model.objects.bulk_create(new, batch_size=BATCH)
@@ -138,12 +130,13 @@ class Loader:
         self._set_subject_relations(kind, relations)
 
     def _set_subject_relations(self, kind, relations):
-        for relation, target_kind in (("conditions", "condition"), ("drugs", "drug")):
+        for relation in SUBJECT_KINDS[kind].lists:
+            target_kind, target_model = KIND_OF_LIST[relation].name, KIND_OF_LIST[relation].model._meta.model_name
             items = [(obj, names[relation]) for obj, names in relations.values() if relation in names]
             if not items:
                 continue
-            manager = getattr(MODELS[kind], relation)
-            through, own = manager.through, f"{MODELS[kind]._meta.model_name}_id"
+            manager = getattr(SUBJECT_KINDS[kind].model, relation)
+            through, own = manager.through, f"{SUBJECT_KINDS[kind].model._meta.model_name}_id"
             other = f"{target_kind}_id"
             current = defaultdict(set)
             pks = [obj.pk for obj, _ in items]
@@ -155,7 +148,7 @@ class Loader:
                 if wanted != current[obj.pk]:
                     stale.append(obj.pk)
                     self.purges.add(cache_tags.for_object(obj))
-                    self.purges.update(cache_tags.for_pk(MODELS[target_kind]._meta.model_name, pk) for pk in wanted)
+                    self.purges.update(cache_tags.for_pk(target_model, pk) for pk in wanted)
                     rows += [through(**{own: obj.pk, other: pk}) for pk in wanted]
             through.objects.filter(**{f"{own}__in": stale}).delete()
             through.objects.bulk_create(rows, batch_size=BATCH)
@@ -234,7 +227,10 @@ class Loader:
             writes.purge(pk, old, old | values | carried)
 
     def _update(self, writes, pk, old, values, changed) -> int:
-        """Queue the update of an answer already in the database; return its new version."""
+        """Add the update of an answer already in the database to the batch's writes; return its new version.
+
+        The answer's row is written with the batch; a changed slug's old address is kept at once.
+        """
         article = Article(pk=pk, **{name: old[name] for name in ROW_FIELDS})
         for name in changed:
             if name in values:
@@ -305,7 +301,7 @@ class Loader:
 
     @staticmethod
     def _subject_key(kind, ref):
-        return subject_key(kind, ref.brand_name if kind == "drug" else ref.name, getattr(ref, "credentials", ""))
+        return SUBJECT_KINDS[kind].key(getattr(ref, SUBJECT_KINDS[kind].name_field), getattr(ref, "credentials", ""))
 
     def finish(self) -> LoadResult:
         """Close the run: record its batch (if anything was written) with its counts."""
@@ -366,7 +362,7 @@ def _current(pks) -> dict[int, dict]:
     if not pks:
         return {}
     rows = Article.objects.filter(pk__any=set(pks)).annotate(answer_md5=MD5("answer"))
-    return editorial.with_relations(rows.values("pk", "answer_md5", *ROW_FIELDS))
+    return with_relations(rows.values("pk", "answer_md5", *ROW_FIELDS))
 
 
 def _batches(items, size):

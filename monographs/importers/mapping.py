@@ -7,9 +7,9 @@ line and field of anything wrong.
 
 from datetime import date
 
+from ..models import KIND_OF_LIST, SUBJECT_KINDS
 from ..slugs import slug_for
 from .records import (
-    SUBJECT_KINDS,
     ArticleRecord,
     ConditionRef,
     DrugRef,
@@ -23,13 +23,6 @@ ARTICLE_FIELDS = {
     "kind", "external_id", "slug", "question", "answer", "summary", "state", "reviewer", "reviewed_on",
     "review_interval_days", "drugs", "conditions", "support_groups", "related_questions", "read_next",
 }  # fmt: skip
-SUBJECT_FIELDS = {
-    "drug": {"kind", "brand_name", "generic_name", "drug_class", "summary", "conditions"},
-    "condition": {"kind", "name", "abbreviation", "summary"},
-    "reviewer": {"kind", "name", "credentials", "bio"},
-    "support_group": {"kind", "name", "url", "description", "conditions", "drugs"},
-}
-NAME_FIELD = {"drug": "brand_name", "condition": "name", "reviewer": "name", "support_group": "name"}
 
 
 class _Reader:
@@ -141,11 +134,12 @@ def _article(read: _Reader, answer):
 
 
 def _subject(read: _Reader, kind):
-    read.unknown(SUBJECT_FIELDS[kind])
-    name = read.text(NAME_FIELD[kind], required=True).strip()
+    subject = SUBJECT_KINDS[kind]
+    read.unknown({"kind", subject.name_field, *subject.fields})
+    name = read.text(subject.name_field, required=True).strip()
     fields = {}
-    for field in SUBJECT_FIELDS[kind] - {"kind", NAME_FIELD[kind]}:
-        if field in ("conditions", "drugs"):
+    for field in subject.fields:
+        if field in KIND_OF_LIST:
             fields[field] = read.names(field) or []
         else:
             fields[field] = read.text(field, required=field == "credentials").strip()

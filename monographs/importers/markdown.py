@@ -14,8 +14,9 @@ from pathlib import Path
 
 import yaml
 
+from .files import read_text
 from .mapping import from_mapping
-from .records import Problem
+from .records import InvalidInput, Problem
 
 FENCE = "---"
 MAX_FRONT_MATTER = 64 * 1024
@@ -26,12 +27,9 @@ def parse_file(path: Path):
     """Yield the file's one record, or the problems that stop it."""
     name = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        yield Problem(name, None, "file", f"cannot be read: {exc.strerror}")
-        return
-    except UnicodeDecodeError as exc:
-        yield Problem(name, exc.object[: exc.start].count(b"\n") + 1, "file", "is not UTF-8 text")
+        text = read_text(path)
+    except InvalidInput as unreadable:
+        yield from unreadable.problems
         return
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not lines or lines[0].strip() != FENCE:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..rendering import escape_markdown
 from ..slugs import slug_for
+from .files import read_text
 from .records import ArticleRecord, ConditionRef, DrugRef, InvalidInput, Problem, ReviewerRef
 
 SKIP_LINK = "Skip to main content"
@@ -43,19 +44,8 @@ BRAND_AND_GENERIC = re.compile(r"\b([A-Z][\w-]+)\s+\(([a-z][a-z0-9 -]*[a-z0-9])\
 
 def parse_file(path: Path):
     """Yield the one record in a saved page, or the problem that stops it."""
-    name = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        yield Problem(name, None, "file", f"cannot be read: {exc.strerror}")
-        return
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        yield Problem(name, raw[: exc.start].count(b"\n") + 1, "file", "is not UTF-8 text")
-        return
-    try:
-        yield parse_text(text, name)
+        yield parse_text(read_text(path), str(path))
     except InvalidInput as invalid:
         yield from invalid.problems
 

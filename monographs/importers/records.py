@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..models import SUBJECT_KINDS
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -24,11 +26,6 @@ class InvalidInput(Exception):
     def __init__(self, problems):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
-
-
-def subject_key(kind, name, credentials=""):
-    """Return what identifies a subject: a reviewer by name and credentials, others by name, in any case."""
-    return (name, credentials) if kind == "reviewer" else name.lower()
 
 
 @dataclass(frozen=True)
@@ -66,13 +63,10 @@ class SubjectRecord:
 
     @property
     def key(self):
-        return subject_key(self.kind, self.name, self.fields.get("credentials", ""))
+        return SUBJECT_KINDS[self.kind].key(self.name, self.fields.get("credentials", ""))
 
     def problem(self, name: str, message: str) -> Problem:
         return Problem(self.path, self.line, name, message)
-
-
-SUBJECT_KINDS = ("drug", "condition", "reviewer", "support_group")
 
 
 @dataclass

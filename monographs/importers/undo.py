@@ -6,6 +6,7 @@ from django.utils import timezone
 from .. import editorial
 from ..caching import tags as cache_tags
 from ..caching.purge import purge
+from ..content import apply_content, live_content
 from ..models import Article, ImportBatch, Revision, SignOff
 
 
@@ -36,7 +37,7 @@ def undo_batch(batch_id: int) -> tuple[int, int]:
     purges = set()
     for revision in revisions:
         article = revision.article
-        before = editorial.live_content(article)
+        before = live_content(article)
         if revision.number == 1:
             article.delete()
             purges |= cache_tags.answer_change(article.pk or revision.article_id, before, None)
@@ -49,13 +50,13 @@ def undo_batch(batch_id: int) -> tuple[int, int]:
         else:
             # Content nobody signed off never stays public.
             byline = {"state": Article.State.DRAFT if article.is_live else article.state}
-        editorial.apply_content(article, previous.content, **byline)
+        apply_content(article, previous.content, **byline)
         undone = editorial.record_revision(article, source=Revision.Source.UNDO, note=f"Undid import batch {batch_id}")
         if signed and article.is_live:
             SignOff.objects.create(
                 revision=undone, article=article, reviewer=signed.reviewer, reviewed_on=signed.reviewed_on
             )
-        purges |= cache_tags.answer_change(article.pk, before, editorial.live_content(article))
+        purges |= cache_tags.answer_change(article.pk, before, live_content(article))
         restored += 1
     purge(purges)
     batch.undone_at = timezone.now()

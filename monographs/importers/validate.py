@@ -11,9 +11,9 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 
-from ..editorial import LINK_MODELS
+from ..content import LINK_MODELS
 from ..lookups import matching
-from ..models import Article, Condition, Drug, Reviewer, SupportGroup
+from ..models import SUBJECT_KINDS, Article, Condition, Drug, Reviewer, SupportGroup
 from .records import ArticleRecord, Problem, SubjectRecord
 
 LINK_FIELDS = tuple(LINK_MODELS)
@@ -75,8 +75,7 @@ def _has_nul(value) -> bool:
 
 
 def _check_subject(record: SubjectRecord) -> list[Problem]:
-    model = {"drug": Drug, "condition": Condition, "reviewer": Reviewer, "support_group": SupportGroup}[record.kind]
-    name_field = "brand_name" if record.kind == "drug" else "name"
+    model, name_field = SUBJECT_KINDS[record.kind].model, SUBJECT_KINDS[record.kind].name_field
     problems = []
     for field_name, value in [(name_field, record.name), *record.fields.items()]:
         limit = _max_length(model, field_name) if not isinstance(value, list) else None

@@ -77,7 +77,7 @@ def _search(queryset, q, *, ranked):
     wanted = [t for t in terms if not t.negated]
     if not wanted:
         return queryset.none()
-    subjects = _subject_matches(wanted)
+    subjects = _subject_matches(queryset.model, wanted)
     if connections[queryset.db].vendor == "postgresql":
         return _postgres(queryset, terms, subjects, ranked)
     return _sqlite(queryset, terms, subjects, ranked)
@@ -89,9 +89,11 @@ def highlighted(snippet: str) -> str:
     return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))
 
 
-def _subject_matches(wanted: list[Term]):
+def _subject_matches(article_model, wanted: list[Term]):
     """Return the ids of answers about a drug or condition whose name contains one of the words."""
-    from .models import Article, Condition, Drug
+    # Reached through the answer model, so that models.py can use this module without a cycle.
+    drug_links, condition_links = article_model.drugs.through, article_model.conditions.through
+    Drug, Condition = article_model.drugs.field.related_model, article_model.conditions.field.related_model
 
     drugs, conditions = Q(), Q()
     for term in wanted:
@@ -100,10 +102,8 @@ def _subject_matches(wanted: list[Term]):
             conditions |= Q(name__icontains=term.text)
         conditions |= Q(abbreviation__iexact=term.text)
     # Names first (small tables), then their answers: no join of every answer with its subjects.
-    by_drug = Article.drugs.through.objects.filter(drug__in=Drug.objects.filter(drugs).values("pk") if drugs else [])
-    by_condition = Article.conditions.through.objects.filter(
-        condition__in=Condition.objects.filter(conditions).values("pk")
-    )
+    by_drug = drug_links.objects.filter(drug__in=Drug.objects.filter(drugs).values("pk") if drugs else [])
+    by_condition = condition_links.objects.filter(condition__in=Condition.objects.filter(conditions).values("pk"))
     return by_drug.values("article_id").union(by_condition.values("article_id"))
 
 

@@ -88,8 +88,17 @@ class AnswerPage:
                 "reviewedBy": {
                     "@type": "Person",
                     "name": reviewer.name,
-                    "honorificSuffix": reviewer.credentials,
-                    "hasCredential": {"@type": "EducationalOccupationalCredential", "name": reviewer.credentials},
+                    **(
+                        {
+                            "honorificSuffix": reviewer.credentials,
+                            "hasCredential": {
+                                "@type": "EducationalOccupationalCredential",
+                                "name": reviewer.credentials,
+                            },
+                        }
+                        if reviewer.credentials
+                        else {}
+                    ),
                     "url": absolute(reviewer.get_absolute_url()),
                 },
                 "lastReviewed": article.reviewed_on.isoformat(),

@@ -79,7 +79,12 @@ class Drug(models.Model):
 
 class Reviewer(models.Model):
     name = models.CharField(max_length=200, help_text="As printed in the byline, e.g. “Judith Stewart”.")
-    credentials = models.CharField(max_length=100, help_text="Qualifications printed after the name, e.g. “BPharm”.")
+    credentials = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Qualifications printed after the name, e.g. “BPharm”. Leave empty for an organisation "
+        "or a name that carries none: the byline then reads “Medically reviewed by NAME.”",
+    )
     slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, help_text="The reviewer page's address.")
     bio = models.TextField(blank=True, help_text="A short biography shown on the reviewer page.")
     user = models.OneToOneField(
@@ -98,7 +103,7 @@ class Reviewer(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name}, {self.credentials}"
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
 
     def get_absolute_url(self):
         return url_for_slug("monographs:reviewer", self.slug)

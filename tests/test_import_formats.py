@@ -321,3 +321,24 @@ def test_batches_are_listed_in_the_admin(admin_client, tmp_path):
     html = admin_client.get("/admin/monographs/importbatch/").content.decode()
     assert "1 import batch" in html
     assert admin_client.get("/admin/monographs/importbatch/add/").status_code == 403
+
+
+def test_a_reviewer_without_credentials_signs_with_a_name_alone(tmp_path, client):
+    from monographs.models import Reviewer
+
+    from .support import SEED
+
+    (tmp_path / "page.txt").write_text(
+        SEED.read_text(encoding="utf-8").replace("by Judith Stewart, BPharm.", "by Drugs.com Editorial Team."),
+        encoding="utf-8",
+    )
+    path = jsonl(tmp_path, published("jsonl-answer") | {"reviewer": {"name": "Drugs.com Editorial Team"}})
+    run(tmp_path / "page.txt", path)
+
+    assert list(Reviewer.objects.values_list("name", "credentials")) == [("Drugs.com Editorial Team", "")]
+    page = client.get(Article.objects.get(slug="jsonl-answer").get_absolute_url()).content.decode()
+    assert "Medically reviewed by <a" in page and ">Drugs.com Editorial Team</a>. Last updated on" in page
+    data = json.loads(page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0])
+    reviewed_by = next(d for d in data if d["@type"] == "MedicalWebPage")["reviewedBy"]
+    assert reviewed_by["name"] == "Drugs.com Editorial Team"
+    assert "honorificSuffix" not in reviewed_by and "hasCredential" not in reviewed_by

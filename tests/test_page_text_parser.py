@@ -180,3 +180,20 @@ def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
     path.write_bytes(SEED_TEXT.replace("heart’s", "heart's").encode().replace(b"heart's", b"heart\xe9s"))
     [problem] = parse_file(path)
     assert str(problem) == f"{path}:22: file: is not UTF-8 text"
+
+
+@pytest.mark.parametrize(
+    ("byline", "reviewer"),
+    [
+        ("Medically reviewed by Drugs.com. Last updated on March 12, 2024.", ReviewerRef("Drugs.com", "")),
+        ("Medically reviewed by Judith Stewart. Last updated on March 12, 2024.", ReviewerRef("Judith Stewart", "")),
+        (
+            "Medically reviewed by Dr. Ann Lee, PharmD. Last updated on March 12, 2024.",
+            ReviewerRef("Dr. Ann Lee", "PharmD"),
+        ),
+    ],
+)
+def test_a_reviewer_without_credentials_is_read(byline, reviewer):
+    text = SEED_TEXT.replace("Medically reviewed by Judith Stewart, BPharm. Last updated on March 12, 2024.", byline)
+    record = parse(text)
+    assert (record.reviewer, record.reviewed_on) == (reviewer, date(2024, 3, 12))

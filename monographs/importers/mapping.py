@@ -105,11 +105,13 @@ def _article(read: _Reader, answer):
         if (
             isinstance(reviewer, dict)
             and set(reviewer) <= {"name", "credentials"}
-            and all(isinstance(reviewer.get(k), str) and reviewer[k].strip() for k in ("name", "credentials"))
+            and isinstance(reviewer.get("name"), str)
+            and reviewer["name"].strip()
+            and isinstance(reviewer.get("credentials", ""), str)
         ):
-            reviewer_ref = ReviewerRef(reviewer["name"].strip(), reviewer["credentials"].strip())
+            reviewer_ref = ReviewerRef(reviewer["name"].strip(), reviewer.get("credentials", "").strip())
         else:
-            read.fail("reviewer", 'expected {"name": ..., "credentials": ...}')
+            read.fail("reviewer", 'expected {"name": ..., "credentials": ...} (credentials may be left out)')
     groups = read.names("support_groups")
     external_id = read.text("external_id", default=None)
     return ArticleRecord(
@@ -142,5 +144,5 @@ def _subject(read: _Reader, kind):
         if field in KIND_OF_LIST:
             fields[field] = read.names(field) or []
         else:
-            fields[field] = read.text(field, required=field == "credentials").strip()
+            fields[field] = read.text(field).strip()
     return SubjectRecord(kind=kind, path=read.path, line=read.line(""), name=name, fields=fields)

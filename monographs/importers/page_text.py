@@ -32,7 +32,8 @@ DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y")
 SUMMARY_MAX_LENGTH = 300
 
 REVIEW_LINE = re.compile(
-    r"^Medically reviewed by (?P<name>[^,]+), (?P<credentials>.+?)\. "
+    # Credentials are optional: "Medically reviewed by Drugs.com. Last updated on ..." names an organisation.
+    r"^Medically reviewed by (?P<name>[^,]+?)(?:, (?P<credentials>.+?))?\. "
     r"Last updated on (?P<date>.+?)\.?$"
 )
 # "Acute Lymphoblastic Leukemia (ALL)": title-case words, then an abbreviation.
@@ -117,7 +118,7 @@ def parse_text(text: str, path: str) -> ArticleRecord:
         slug=slug_for(question),
         answer="\n\n".join(escape_markdown(p) for p in paragraphs),
         summary=_summary(paragraphs[0]),
-        reviewer=ReviewerRef(review["name"].strip(), review["credentials"].strip()),
+        reviewer=ReviewerRef(review["name"].strip(), (review["credentials"] or "").strip()),
         reviewed_on=reviewed_on,
         state="published",
         drugs=drugs,

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from . import editorial
 from .content import snapshot
-from .importers import import_paths
+from .interchange.run import import_paths
 from .models import Article, Condition, Drug, SupportGroup
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content" / "demo"

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from monographs.importers.background import ahead
+from monographs.interchange.fast.background import ahead
 
 
 def test_items_arrive_in_order_from_another_thread():

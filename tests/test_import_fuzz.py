@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monographs.importers import InvalidInput, import_paths
+from monographs.interchange.run import InvalidInput, import_paths
 from monographs.models import Article, Condition, Drug, ImportBatch, Reviewer, Revision
 
 from .support import SEED

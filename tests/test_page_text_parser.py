@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from monographs.importers.page_text import parse_file, parse_text
-from monographs.importers.records import ConditionRef, DrugRef, InvalidInput, ReviewerRef
+from monographs.interchange.formats.page_text import parse_file, parse_text
+from monographs.interchange.records import ConditionRef, DrugRef, InvalidInput, ReviewerRef
 
 from .support import SEED
 

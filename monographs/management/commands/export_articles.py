@@ -10,7 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from monographs.exporters import write_jsonl, write_markdown
+from monographs.interchange.formats import jsonl, markdown
 from monographs.models import Article
 
 
@@ -37,12 +37,12 @@ class Command(BaseCommand):
         if format == "markdown":
             if not output:
                 raise CommandError("--format markdown writes one file per answer: give --output DIR.")
-            count = write_markdown(answers, Path(output))
+            count = markdown.write(answers, Path(output))
         elif output:
             with open(output, "w", encoding="utf-8", newline="\n") as out:
-                count = write_jsonl(answers, out)
+                count = jsonl.write(answers, out)
         else:
-            count = write_jsonl(answers, self.stdout)
+            count = jsonl.write(answers, self.stdout)
         if verbosity >= 1 and (output or format == "markdown"):
             self.stderr.write(f"Exported {count} answer{'s' if count != 1 else ''} to {output}.")
 

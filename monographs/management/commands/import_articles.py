@@ -10,8 +10,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from monographs.importers import FORMATS, InvalidInput, import_paths
-from monographs.importers.undo import UndoRefused, undo_batch
+from monographs.interchange.run import FORMATS, InvalidInput, import_paths
+from monographs.interchange.undo import UndoRefused, undo_batch
 
 
 class Command(BaseCommand):

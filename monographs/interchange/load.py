@@ -25,8 +25,8 @@ from ..lookups import matching
 from ..models import KIND_OF_LIST, SUBJECT_KINDS, Article, ImportBatch, Revision, SignOff
 from ..rendering import render_markdown
 from ..slugs import slug_for
-from . import bulk
-from .background import ahead
+from .fast import bulk
+from .fast.background import ahead
 from .records import ArticleRecord, SubjectRecord
 
 BATCH = 1000

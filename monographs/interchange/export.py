@@ -1,17 +1,13 @@
-"""Export answers as JSON Lines or a directory of Markdown files, the formats the importers read.
+"""Export answers as import records (docs/import-format.md): the answers, then the subjects they name.
 
 Output is stable (answers by slug, subjects by name, fixed key order), so an
 export imported into an empty database exports again byte for byte.
 """
 
-import json
 from collections import defaultdict
-from pathlib import Path
 
-import yaml
-
-from .content import LINK_MODELS
-from .models import (
+from ..content import LINK_MODELS
+from ..models import (
     KIND_OF_LIST,
     SUBJECT_KINDS,
     Article,
@@ -94,25 +90,17 @@ def _record(row, reviewers, names) -> dict:
     return record | names
 
 
-def _line(record) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+def no_subjects() -> dict[str, set]:
+    """An empty collection of the subjects records name, by kind, for `note_subjects`."""
+    return {kind: set() for kind in SUBJECT_KINDS}
 
 
-def write_jsonl(queryset, out) -> int:
-    """Write the answers, then the subjects they name, as JSON Lines; return the answers written."""
-    used = {kind: set() for kind in SUBJECT_KINDS}
-    count = 0
-    for record in article_records(queryset):
-        out.write(_line(record))
-        count += 1
-        if "reviewer" in record:
-            used["reviewer"].add((record["reviewer"]["name"], record["reviewer"]["credentials"]))
-        used["drug"].update(record["drugs"])
-        used["condition"].update(record["conditions"])
-        used["support_group"].update(record["support_groups"])
-    for record in subject_records(used):
-        out.write(_line(record))
-    return count
+def note_subjects(record, used):
+    """Add the subjects an answer's record names (reviewer, drugs, conditions, support groups) to `used`."""
+    if "reviewer" in record:
+        used["reviewer"].add((record["reviewer"]["name"], record["reviewer"]["credentials"]))
+    for relation, kind in KIND_OF_LIST.items():
+        used[kind.name].update(record[relation])
 
 
 def subject_records(used):
@@ -146,16 +134,3 @@ def _subject_record(kind_name, obj) -> dict:
         else:
             record[field] = getattr(obj, field)
     return record
-
-
-def write_markdown(queryset, directory: Path) -> int:
-    """Write one SLUG.md per answer: the record as YAML front matter, then the answer."""
-    directory.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for record in article_records(queryset):
-        answer = record.pop("answer")
-        del record["kind"]
-        front = yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=1_000_000)
-        (directory / f"{record['slug']}.md").write_text(f"---\n{front}---\n{answer}\n", encoding="utf-8")
-        count += 1
-    return count

@@ -6,7 +6,7 @@ the line of the first bad byte), never an exception.
 
 from pathlib import Path
 
-from .records import InvalidInput, Problem
+from ..records import InvalidInput, Problem
 
 
 def read_text(path: Path) -> str:

@@ -1,4 +1,4 @@
-"""Parse Markdown with front matter: YAML between `---` lines, then the answer.
+"""Markdown with front matter: YAML between `---` lines, then the answer; read, and written one file per answer.
 
 ---
 question: How does Besponsa work?
@@ -14,9 +14,10 @@ from pathlib import Path
 
 import yaml
 
+from ..export import article_records
+from ..mapping import from_mapping
+from ..records import InvalidInput, Problem
 from .files import read_text
-from .mapping import from_mapping
-from .records import InvalidInput, Problem
 
 FENCE = "---"
 MAX_FRONT_MATTER = 64 * 1024
@@ -59,3 +60,16 @@ def parse_file(path: Path):
     yield from problems
     if record is not None:
         yield record
+
+
+def write(queryset, directory: Path) -> int:
+    """Write one SLUG.md per answer: the record as YAML front matter, then the answer."""
+    directory.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for record in article_records(queryset):
+        answer = record.pop("answer")
+        del record["kind"]
+        front = yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=1_000_000)
+        (directory / f"{record['slug']}.md").write_text(f"---\n{front}---\n{answer}\n", encoding="utf-8")
+        count += 1
+    return count

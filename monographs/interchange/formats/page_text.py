@@ -14,10 +14,10 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-from ..rendering import escape_markdown
-from ..slugs import slug_for
+from ...rendering import escape_markdown
+from ...slugs import slug_for
+from ..records import ArticleRecord, ConditionRef, DrugRef, InvalidInput, Problem, ReviewerRef
 from .files import read_text
-from .records import ArticleRecord, ConditionRef, DrugRef, InvalidInput, Problem, ReviewerRef
 
 SKIP_LINK = "Skip to main content"
 ANSWER_HEADING = "Official answer"

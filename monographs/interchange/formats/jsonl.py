@@ -1,11 +1,12 @@
-"""Parse JSON Lines: one record per line (docs/import-format.md), read as a stream."""
+"""JSON Lines: one record per line (docs/import-format.md), read as a stream, written in export order."""
 
 import json
 from pathlib import Path
 
+from ..export import article_records, no_subjects, note_subjects, subject_records
+from ..mapping import from_mapping
+from ..records import Problem
 from .files import read_lines
-from .mapping import from_mapping
-from .records import Problem
 
 
 def parse_file(path: Path):
@@ -28,3 +29,19 @@ def parse_file(path: Path):
         yield from problems
         if record is not None:
             yield record
+
+
+def _line(record) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def write(queryset, out) -> int:
+    """Write the answers, then the subjects they name, as JSON Lines; return the answers written."""
+    used, count = no_subjects(), 0
+    for record in article_records(queryset):
+        out.write(_line(record))
+        count += 1
+        note_subjects(record, used)
+    for record in subject_records(used):
+        out.write(_line(record))
+    return count

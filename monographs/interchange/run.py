@@ -2,7 +2,7 @@
 
 Each format is a small parser that turns a file into plain records
 (`records`); one validator checks them (`validate`) and one loader writes
-them (`loader`), all or nothing. Files are read as streams, twice: once to
+them (`load`), all or nothing. Files are read as streams, twice: once to
 check, once to load, so memory stays flat whatever their size.
 """
 
@@ -14,16 +14,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import KIND_OF_LIST, SUBJECT_KINDS
-from . import jsonl, markdown, page_text
-from .loader import Loader, LoadResult
+from .formats import jsonl, markdown, page_text
+from .load import Loader, LoadResult
 from .records import ArticleRecord, InvalidInput, Problem, SubjectRecord
 from .validate import RunCheck
 
 # A new format is a parser and a line here.
 FORMATS = {"text": page_text.parse_file, "jsonl": jsonl.parse_file, "markdown": markdown.parse_file}
 EXTENSIONS = {".txt": "text", ".jsonl": "jsonl", ".md": "markdown", ".markdown": "markdown"}
-
-__all__ = ["EXTENSIONS", "FORMATS", "InvalidInput", "LoadResult", "import_paths"]
 
 
 def _no_progress(iterable, description, total=None):

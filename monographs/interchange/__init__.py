@@ -1,0 +1,8 @@
+"""Import and export: answers and their subjects to and from files (docs/import-format.md).
+
+run.py is the import pipeline: each format (formats/) reads a file into plain
+records (records.py, mapping.py), validate.py checks the whole run, load.py
+writes it all or nothing, fast via fast/ (COPY, a read-ahead thread); undo.py
+undoes a batch. export.py turns answers back into the same records, which the
+formats write.
+"""

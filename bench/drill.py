@@ -100,6 +100,13 @@ def wait_for(check, timeout=30.0):
     raise RuntimeError("timed out")
 
 
+def demo_site(env):
+    """Migrate the database `env` names, load the demo answers, and serve them with gunicorn."""
+    for command in (["migrate", "-v", "0"], ["load_demo", "-v", "0"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
+    return stack.gunicorn(stack.free_port(), env)
+
+
 def report(name, results, allowed, marks):
     counts = collections.Counter(outcome for _, outcome, _ in results)
     latencies = sorted(seconds for _, _, seconds in results)
@@ -124,9 +131,7 @@ def database_drill(duration, env):
     server = None
     try:
         wait_for(ready)
-        for command in (["migrate", "-v", "0"], ["load_demo", "-v", "0"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
-        server = stack.gunicorn(stack.free_port(), env)
+        server = demo_site(env)
         with Load(server.base_url) as load:
             time.sleep(duration / 3)
             stopped = time.monotonic()
@@ -156,9 +161,7 @@ def cache_drill(duration, env):
     env = env | {"DATABASE_URL": f"sqlite:///{database}", "CACHE_URL": f"redis://127.0.0.1:{port}/0"}
     server = None
     try:
-        for command in (["migrate", "-v", "0"], ["load_demo", "-v", "0"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
-        server = stack.gunicorn(stack.free_port(), env)
+        server = demo_site(env)
         with Load(server.base_url) as load:
             time.sleep(duration / 3)
             stopped = time.monotonic()

@@ -170,3 +170,16 @@ class HttpSession:
         form = form_values(page, "login-form") | {"username": [username], "password": [password]}
         status, self.last_page = self.request("/admin/login/?next=/admin/", form)
         return status
+
+
+def http_get(url, **headers):
+    """GET `url` from a real server; return (status, headers, body), whatever the status."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()

@@ -7,8 +7,6 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from django.test import RequestFactory
 from bench import stack
 from drugref.errors import server_error
 
-from .support import BESPONSA_URL
+from .support import BESPONSA_URL, http_get
 
 PROJECT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
@@ -32,15 +30,6 @@ PRODUCTION = {
 def clean_environment(**env):
     kept = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CACHE_URL"))}
     return kept | env
-
-
-def get(url, **headers):
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read().decode()
 
 
 def test_check_deploy_finds_nothing_with_production_settings():
@@ -119,8 +108,8 @@ def test_an_unreachable_database_is_a_503_with_retry_after_under_gunicorn(app_se
     port = stack.free_port()
     server = stack.gunicorn(port, env, workers=1, log=app_server_log)
     try:
-        status, headers, body = get(f"http://127.0.0.1:{port}{BESPONSA_URL}", **{"X-Request-ID": "drill-42"})
-        health = get(f"http://127.0.0.1:{port}/healthz")
+        status, headers, body = http_get(f"http://127.0.0.1:{port}{BESPONSA_URL}", **{"X-Request-ID": "drill-42"})
+        health = http_get(f"http://127.0.0.1:{port}/healthz")
     finally:
         stack.stop(server)
     assert health[0] == 503 and json.loads(health[2])["database"] == "unavailable"

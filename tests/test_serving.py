@@ -10,8 +10,6 @@ CI sets SERVING_TESTS=required so that a missing piece fails instead of skipping
 import os
 import re
 import shutil
-import urllib.error
-import urllib.request
 
 import pytest
 from django.core.management import call_command
@@ -21,7 +19,7 @@ from bench import stack
 from monographs import editorial
 from monographs.models import Article, Drug, Reviewer
 
-from .support import BESPONSA_URL, HttpSession, form_values
+from .support import BESPONSA_URL, HttpSession, form_values, http_get
 
 # Database 15 of the machine's Redis, emptied before use: the tests' own.
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -39,16 +37,6 @@ def _require(condition, message):
     if os.environ.get("SERVING_TESTS") == "required":
         pytest.fail(message)
     pytest.skip(message)
-
-
-def get(url, **headers):
-    """Return (status, headers, body) of a GET, whatever the status."""
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read().decode()
 
 
 @pytest.fixture
@@ -101,27 +89,27 @@ def pharmacist(db):
 
 def test_varnish_keeps_pages_and_drops_a_withdrawn_answer_at_once(servers, pharmacist):
     first, second, varnish = servers
-    get(varnish + BESPONSA_URL)
-    status, headers, _ = get(varnish + BESPONSA_URL)
+    http_get(varnish + BESPONSA_URL)
+    status, headers, _ = http_get(varnish + BESPONSA_URL)
     assert (status, headers["X-Cache"]) == (200, "HIT")
     assert "xkey" not in headers and "Surrogate-Key" not in headers
     for _ in range(3):  # into the shared page cache, and into the second server's recent entries
-        assert get(second + BESPONSA_URL)[0] == 200
+        assert http_get(second + BESPONSA_URL)[0] == 200
 
     editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), pharmacist)
 
-    assert get(varnish + BESPONSA_URL)[0] == 404
-    assert get(second + BESPONSA_URL)[0] == 404
-    assert get(first + BESPONSA_URL)[0] == 404
+    assert http_get(varnish + BESPONSA_URL)[0] == 404
+    assert http_get(second + BESPONSA_URL)[0] == 404
+    assert http_get(first + BESPONSA_URL)[0] == 404
 
 
 def test_a_published_answer_shows_through_varnish_and_every_app_server_at_once(servers, pharmacist):
     first, second, varnish = servers
     new_url = "/medical-answers/can-besponsa-be-given-at-home/"
     for base in (varnish, second):
-        assert get(base + new_url)[0] == 404
-        get(base + "/drugs/besponsa/")
-    assert get(varnish + new_url)[1]["X-Cache"] == "HIT"  # the 404 is cached too
+        assert http_get(base + new_url)[0] == 404
+        http_get(base + "/drugs/besponsa/")
+    assert http_get(varnish + new_url)[1]["X-Cache"] == "HIT"  # the 404 is cached too
 
     article = Article.objects.create(
         question="Can Besponsa be given at home?", slug="can-besponsa-be-given-at-home", answer="No."
@@ -132,13 +120,13 @@ def test_a_published_answer_shows_through_varnish_and_every_app_server_at_once(s
     editorial.sign_off(article, user=pharmacist, revision_number=revision.number)
 
     for base in (varnish, second, first):
-        status, _, body = get(base + new_url)
+        status, _, body = http_get(base + new_url)
         assert "Can Besponsa be given at home?" in body
         assert status == 200, base
-        assert "Can Besponsa be given at home?" in get(base + "/drugs/besponsa/")[2], base
+        assert "Can Besponsa be given at home?" in http_get(base + "/drugs/besponsa/")[2], base
     # Pages the change did not touch stay in Varnish.
-    get(varnish + "/conditions/")
-    assert get(varnish + "/conditions/")[1]["X-Cache"] == "HIT"
+    http_get(varnish + "/conditions/")
+    assert http_get(varnish + "/conditions/")[1]["X-Cache"] == "HIT"
 
 
 def test_an_answer_signed_off_through_one_app_server_is_live_on_the_other(servers, pharmacist):
@@ -151,13 +139,13 @@ def test_an_answer_signed_off_through_one_app_server_is_live_on_the_other(server
     pk = Article.objects.get(slug="besponsa-in-hospital").pk
     token = {"csrfmiddlewaretoken": [c.value for c in editor.jar if c.name == "csrftoken"]}
     assert editor.request(f"/admin/monographs/article/{pk}/submit/", token)[0] == 302
-    assert get(second + "/medical-answers/besponsa-in-hospital/")[0] == 404  # cached as 404 on the other
+    assert http_get(second + "/medical-answers/besponsa-in-hospital/")[0] == 404  # cached as 404 on the other
 
     sign_off = f"/admin/monographs/article/{pk}/sign-off/"
     revision = re.search(r'name="revision" value="(\d+)"', editor.request(sign_off)[1])[1]
     assert editor.request(sign_off, token | {"revision": [revision], "change_note": ["First version"]})[0] == 302
 
-    status, _, body = get(second + "/medical-answers/besponsa-in-hospital/")
+    status, _, body = http_get(second + "/medical-answers/besponsa-in-hospital/")
     assert (status, "Is Besponsa given in hospital?" in body) == (200, True)
 
 

@@ -17,15 +17,14 @@ from django.db.models import Q
 from django.db.models.functions import MD5, Lower
 from django.utils import timezone
 
-from .. import editorial
+from .. import bulk, editorial
 from ..caching import tags as cache_tags
 from ..caching.purge import purge
 from ..content import CONTENT_FIELDS, LINK_MODELS, SUBJECT_FIELDS, with_relations
 from ..lookups import matching
-from ..models import KIND_OF_LIST, SUBJECT_KINDS, Article, ImportBatch, Revision, SignOff
+from ..models import KIND_OF_LIST, SUBJECT_KINDS, Article, ImportBatch, Revision
 from ..rendering import render_markdown
 from ..slugs import slug_for
-from .fast import bulk
 from .fast.background import ahead
 from .records import ArticleRecord, SubjectRecord
 
@@ -263,25 +262,7 @@ class Loader:
             own, other = COLUMNS[name]
             model.objects.filter(**{f"{own}__any": writes.stale[name]}).delete()
             bulk.insert_rows(model, (own, other, *(("position",) if name in LINKS else ())), writes.rows[name])
-        batch = self._batch()
-        revision_ids = bulk.reserve_ids(Revision, len(writes.revisions))
-        bulk.insert_rows(
-            Revision,
-            ("id", "article_id", "number", "created_at", "source", "batch_id", "note", "content"),
-            [
-                (revision_id, pk, number, self.now, Revision.Source.IMPORT, batch.pk, "", content)
-                for revision_id, (pk, number, content, _) in zip(revision_ids, writes.revisions, strict=True)
-            ],
-        )
-        bulk.insert_rows(
-            SignOff,
-            ("revision_id", "article_id", "reviewer_id", "reviewed_on", "signed_at", "change_note"),
-            [
-                (revision_id, pk, byline[0], byline[1], self.now, "")
-                for revision_id, (pk, _, _, byline) in zip(revision_ids, writes.revisions, strict=True)
-                if byline
-            ],
-        )
+        editorial.record_revisions(writes.revisions, source=Revision.Source.IMPORT, batch=self._batch(), now=self.now)
 
     def _batch(self) -> ImportBatch:
         if self.batch is None:
@@ -327,7 +308,7 @@ class _Writes:
         self.new, self.updated, self.rendered, self.update_fields = [], [], [], set()
         self.stale = {name: [] for name in THROUGH}  # answers whose rows of this kind are replaced
         self.rows = {name: [] for name in THROUGH}
-        self.revisions = []  # (answer id, number, content, byline or None)
+        self.revisions: list[editorial.NewRevision] = []
         self.purges = set()
 
     def purge(self, pk, before, after):
@@ -353,8 +334,15 @@ class _Writes:
 
     def revise(self, pk, number, content, record):
         published = record.state == Article.State.PUBLISHED
-        byline = (content["reviewer_id"], record.reviewed_on) if published else None
-        self.revisions.append((pk, number, {name: content[name] for name in REVISION_FIELDS}, byline))
+        self.revisions.append(
+            editorial.NewRevision(
+                article_id=pk,
+                number=number,
+                content={name: content[name] for name in REVISION_FIELDS},
+                signed_off_by=content["reviewer_id"] if published else None,
+                reviewed_on=record.reviewed_on if published else None,
+            )
+        )
 
 
 def _current(pks) -> dict[int, dict]:

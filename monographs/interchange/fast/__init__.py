@@ -1,1 +1,1 @@
-"""Speed machinery for large imports, behind two small functions: COPY writes and a read-ahead thread."""
+"""Speed machinery for large imports: a thread that prepares the next batch while the database writes this one."""

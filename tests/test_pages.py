@@ -234,3 +234,31 @@ def test_print_stylesheet_hides_navigation(client, demo):
 @pytest.mark.parametrize("letter", ["ab", "abcdefghijklmnopqrstuvwxyz", "1", "é"])
 def test_a_letter_page_is_one_letter(client, db, letter):
     assert client.get(f"/medical-answers/letter/{letter}/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/about/", "/editorial-policy/", "/medical-disclaimer/"])
+def test_the_trust_pages_read_as_paragraphs(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "\\" not in visible_text(main)
+    assert main.count("<p>") >= 2
+
+
+def test_pages_created_with_literal_backslashes_are_repaired(db):
+    """What the first version of the site-pages migration wrote, and staff may not have fixed yet."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from monographs.models import Page
+
+    Page.objects.filter(slug="about").update(body="First paragraph.\\n\\nSecond paragraph.", body_html="")
+    Page.objects.filter(slug="medical-disclaimer").update(body="Already fixed.\n\nBy staff.")
+    import_module("monographs.migrations.0011_site_pages_paragraphs").break_paragraphs(apps, None)
+
+    about = Page.objects.get(slug="about")
+    assert about.body == "First paragraph.\n\nSecond paragraph."
+    assert about.body_html.count("<p>") == 2
+    assert Page.objects.get(slug="medical-disclaimer").body == "Already fixed.\n\nBy staff."

@@ -9,25 +9,25 @@ PAGES = {
     "about": (
         "About drugref",
         "drugref answers questions about medicines: how they work, how they are given, what their "
-        "side effects are.\\n\\n"
+        "side effects are.\n\n"
         "Every answer is written by a pharmacist and signed off by a medical reviewer, who is named on "
         "the page with the date of the review. Answers are reviewed again at least once a year.",
     ),
     "editorial-policy": (
         "Editorial policy",
-        "**Who writes.** Answers are written by pharmacists on our editorial team.\\n\\n"
+        "**Who writes.** Answers are written by pharmacists on our editorial team.\n\n"
         "**Who reviews.** Before an answer is published, a medical reviewer reads exactly the text "
         "that will be shown and signs it off. The byline names that reviewer and the date of the review. "
-        "A change to a published answer goes live only after a new sign-off.\\n\\n"
+        "A change to a published answer goes live only after a new sign-off.\n\n"
         "**How often.** Every answer is reviewed again within a year of its last review, sooner when "
-        "its subject calls for it. Corrections and notable changes are listed under the answer.\\n\\n"
+        "its subject calls for it. Corrections and notable changes are listed under the answer.\n\n"
         "**Independence.** Answers are not sponsored and carry no advertising.",
     ),
     "medical-disclaimer": (
         "Medical disclaimer",
         "drugref answers are general information for patients, carers and health professionals. They "
         "are not medical advice for any one person and do not replace a consultation with your doctor, "
-        "pharmacist or other health professional.\\n\\n"
+        "pharmacist or other health professional.\n\n"
         "Do not start, stop or change a medicine because of something you read here without asking a "
         "health professional. In an emergency, call your local emergency number.",
     ),

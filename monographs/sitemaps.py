@@ -11,7 +11,7 @@ from django.utils.functional import cached_property
 
 from .caching import tags as cache_tags
 from .caching.pages import public_page
-from .models import Article, Condition, Drug, Reviewer
+from .models import Article, Condition, Drug, Reviewer, SupportGroup
 
 
 class IdRanges:
@@ -96,6 +96,7 @@ SITEMAPS = {
     "drugs": SubjectSitemap(Drug),
     "conditions": SubjectSitemap(Condition),
     "reviewers": SubjectSitemap(Reviewer),
+    "support-groups": SubjectSitemap(SupportGroup),
     "pages": SitePageSitemap,
 }
 
@@ -105,6 +106,7 @@ SECTION_TAGS = {
     "drugs": cache_tags.SUBJECT_LISTS["drug"],
     "conditions": cache_tags.SUBJECT_LISTS["condition"],
     "reviewers": cache_tags.SUBJECT_LISTS["reviewer"],
+    "support-groups": cache_tags.SUBJECT_LISTS["supportgroup"],
 }
 
 

@@ -116,7 +116,9 @@ def article_detail(request, slug):
         moved = ArticleRedirect.objects.filter(old_slug=slug, article__in=Article.objects.live()).first()
         if moved is None:
             raise Http404("No such answer")
-        response = redirect(moved.article, permanent=True)
+        # The query string goes along: a bookmarked or campaign link keeps its parameters.
+        query = request.META.get("QUERY_STRING", "")
+        response = redirect(moved.article.get_absolute_url() + (f"?{query}" if query else ""), permanent=True)
         response.page_tags = {cache_tags.for_pk("article", moved.article_id)}
         return response
     return render_answer(request, article)

@@ -384,6 +384,9 @@ def test_a_new_slug_keeps_the_old_address_working(editor_client, reviewer_client
     assert response.status_code == 301
     assert response["Location"] == "/medical-answers/a-clearer-address/"
     assert ArticleRedirect.objects.get().old_slug == old_url.split("/")[2]
+    # A bookmarked or campaign link keeps its parameters.
+    response = reader.get(old_url, {"utm_source": "newsletter", "ref": "a&b"})
+    assert response["Location"] == "/medical-answers/a-clearer-address/?utm_source=newsletter&ref=a%26b"
 
 
 def test_change_notes_are_listed_under_the_answer_newest_first(editor_client, reviewer_client, reader):

@@ -97,6 +97,17 @@ def test_sitemap_index_lists_sections_and_answers_with_lastmod(client, demo):
     assert len(urls) == Article.objects.live().count()
 
 
+def test_every_public_kind_of_page_is_in_the_sitemap(client, demo):
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    sections = {loc.text.rsplit("/", 1)[1] for loc in index.findall("sm:sitemap/sm:loc", SITEMAP_NS)}
+    assert {
+        f"sitemap-{name}.xml" for name in ("answers", "drugs", "conditions", "reviewers", "support-groups")
+    } <= sections
+    groups = ET.fromstring(client.get("/sitemap-support-groups.xml").content)
+    urls = {loc.text for loc in groups.findall("sm:url/sm:loc", SITEMAP_NS)}
+    assert "http://testserver/support-groups/besponsa/" in urls
+
+
 def test_sitemap_pages_hold_at_most_50000_urls():
     from monographs.sitemaps import SITEMAPS
 

@@ -30,6 +30,8 @@ urlpatterns = [
 # Outside the app namespace: sitemaps name their own URLs.
 site_urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
+    # Pages name their icon; this answers those that ask for the old default address anyway.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
     path("sitemap-<section>.xml", sitemaps.section, name="sitemap-section"),
 ]

@@ -262,3 +262,11 @@ def test_pages_created_with_literal_backslashes_are_repaired(db):
     assert about.body == "First paragraph.\n\nSecond paragraph."
     assert about.body_html.count("<p>") == 2
     assert Page.objects.get(slug="medical-disclaimer").body == "Already fixed.\n\nBy staff."
+
+
+def test_every_page_names_its_icon_and_the_old_default_address_leads_to_it(client, demo):
+    html = client.get("/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html)[1]
+    assert icon.startswith("/static/monographs/favicon.") and icon.endswith(".svg")
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, icon)

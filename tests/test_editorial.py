@@ -209,6 +209,12 @@ def test_history_lists_revisions_and_compares_two_side_by_side(editor_client, re
     assert "&lt;</span>with" in diff and "<with>" not in diff
     assert "Is it safe without food?" in diff
     assert "<table" in diff
+    same = editor_client.get(f"{ADMIN}{article.pk}/revisions/compare/?a=2&b=2")
+    assert same.status_code == 200
+    assert (
+        "Revision 2" in same.content.decode()
+        and "compared with itself: there is no difference" in same.content.decode()
+    )
 
 
 def test_restoring_a_revision_of_a_live_answer_makes_a_draft_needing_sign_off(editor_client, reviewer_client, reader):

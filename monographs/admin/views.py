@@ -174,9 +174,9 @@ def compare(admin_view, request, pk):
         return redirect("admin:monographs_article_revisions", canonical.pk)
     numbers = sorted({chosen.cleaned_data["a"], chosen.cleaned_data["b"]})
     found = {r.number: r for r in canonical.revisions.filter(number__in=numbers).select_related("sign_off__reviewer")}
-    if len(found) != 2:
+    if len(found) != len(numbers):
         raise Http404("No such revisions")
-    old, new = found[numbers[0]], found[numbers[1]]
+    old, new = found[numbers[0]], found[numbers[-1]]  # the same one when a revision is compared with itself
     return _render(
         admin_view,
         request,

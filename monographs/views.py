@@ -116,13 +116,34 @@ def article_detail(request, slug):
         # An old address of a live answer moves permanently to its new one.
         moved = ArticleRedirect.objects.filter(old_slug=slug, article__in=Article.objects.live()).first()
         if moved is None:
-            raise Http404("No such answer")
+            return _withdrawn_or_not_found(request, slug)
         # The query string goes along: a bookmarked or campaign link keeps its parameters.
         query = request.META.get("QUERY_STRING", "")
         response = redirect(moved.article.get_absolute_url() + (f"?{query}" if query else ""), permanent=True)
         response.page_tags = {cache_tags.for_pk("article", moved.article_id)}
         return response
     return render_answer(request, article)
+
+
+def _withdrawn_or_not_found(request, slug):
+    """410 Gone where a withdrawn answer was: readers and crawlers learn it is gone for good, not mistyped."""
+    withdrawn = (
+        Article.objects.canonical()
+        .filter(slug=slug, state=Article.State.WITHDRAWN)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if withdrawn is None:
+        raise Http404("No such answer")
+    response = render_page(
+        request,
+        "monographs/gone.html",
+        {},
+        meta={"title": "Answer withdrawn", "noindex": True},
+        tags=[cache_tags.for_pk("article", withdrawn)],  # restoring and signing it off again purges this page
+    )
+    response.status_code = 410
+    return response
 
 
 def render_answer(request, article, *, preview=False):

@@ -207,7 +207,7 @@ def test_withdrawing_removes_the_page_and_every_list_and_link_to_it(reader, demo
     for url in [linked.get_absolute_url(), *pages_showing_it]:
         warm(reader, url)
     editorial.withdraw(linked, medical_reviewer)
-    assert reader.get(linked.get_absolute_url()).status_code == 404
+    assert reader.get(linked.get_absolute_url()).status_code == 410
     for url in pages_showing_it:
         assert linked.question not in reader.get(url).content.decode(), url
 
@@ -317,6 +317,25 @@ def test_undoing_an_import_refreshes_its_pages(reader, tmp_path, db):
     assert "One, revised." not in reader.get("/medical-answers/a/").content.decode()
 
 
+def test_a_withdrawn_answer_is_gone_until_it_is_signed_off_again(
+    reader, demo, medical_reviewer, django_assert_num_queries
+):
+    besponsa = Article.objects.get(slug=BESPONSA_URL.split("/")[2])
+    editorial.withdraw(besponsa, medical_reviewer)
+    response = reader.get(BESPONSA_URL)
+    assert response.status_code == 410
+    assert "Answer withdrawn" in response.content.decode() and besponsa.question not in response.content.decode()
+    assert "public" in response["Cache-Control"] and f"answer-{besponsa.pk}" in response[pages.TAG_HEADER].split()
+    with django_assert_num_queries(0):
+        assert reader.get(BESPONSA_URL).status_code == 410  # from the page cache
+    assert reader.get("/medical-answers/never-was-an-answer/").status_code == 404
+
+    revision = editorial.restore(besponsa, besponsa.revisions.order_by("-number").first(), medical_reviewer)
+    editorial.submit_for_review(besponsa, medical_reviewer)
+    editorial.sign_off(besponsa, user=medical_reviewer, revision_number=revision.number)
+    assert reader.get(BESPONSA_URL).status_code == 200
+
+
 def test_a_second_app_server_sharing_the_cache_sees_a_change_made_through_the_first(demo, medical_reviewer, settings):
     """Two WSGI apps with their own state but one cache and database: a purge through one reaches the other."""
     from django.test.client import ClientHandler
@@ -326,8 +345,8 @@ def test_a_second_app_server_sharing_the_cache_sees_a_change_made_through_the_fi
     besponsa = Article.objects.get(slug=BESPONSA_URL.split("/")[2])
     warm(second, BESPONSA_URL)
     editorial.withdraw(besponsa, medical_reviewer)
-    assert second.get(BESPONSA_URL).status_code == 404
-    assert first.get(BESPONSA_URL).status_code == 404
+    assert second.get(BESPONSA_URL).status_code == 410
+    assert first.get(BESPONSA_URL).status_code == 410
 
 
 def test_with_redis_a_purge_reaches_recently_served_pages(reader, demo, medical_reviewer, settings):
@@ -343,7 +362,7 @@ def test_with_redis_a_purge_reaches_recently_served_pages(reader, demo, medical_
     for _ in range(3):
         assert reader.get(BESPONSA_URL).status_code == 200
     editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), medical_reviewer)
-    assert reader.get(BESPONSA_URL).status_code == 404
+    assert reader.get(BESPONSA_URL).status_code == 410
 
 
 def test_the_redis_cache_reuses_one_client_per_pool(settings):

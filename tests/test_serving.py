@@ -98,9 +98,9 @@ def test_varnish_keeps_pages_and_drops_a_withdrawn_answer_at_once(servers, pharm
 
     editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), pharmacist)
 
-    assert http_get(varnish + BESPONSA_URL)[0] == 404
-    assert http_get(second + BESPONSA_URL)[0] == 404
-    assert http_get(first + BESPONSA_URL)[0] == 404
+    assert http_get(varnish + BESPONSA_URL)[0] == 410
+    assert http_get(second + BESPONSA_URL)[0] == 410
+    assert http_get(first + BESPONSA_URL)[0] == 410
 
 
 def test_a_published_answer_shows_through_varnish_and_every_app_server_at_once(servers, pharmacist):

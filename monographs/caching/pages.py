@@ -1,6 +1,6 @@
 """Serving public pages from the page cache, and marking which responses may go into it.
 
-Views of public pages are wrapped in `public_page`: their 200, 301 and 404
+Views of public pages are wrapped in `public_page`: their 200, 301, 404 and 410
 answers get shared-cache headers, `Vary: Accept-Encoding` and their cache tags.
 `PageCacheMiddleware` sits near the top of the stack: for an anonymous GET it
 answers from the cache before sessions, authentication or any view run (zero
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 from . import store
 from . import tags as cache_tags
 
-CACHEABLE_STATUSES = {200, 301, 404}
+CACHEABLE_STATUSES = {200, 301, 404, 410}
 # Shared caches (Varnish, a CDN) purge by the tags in this header; Varnish's VCL copies it to xkey.
 TAG_HEADER = "Surrogate-Key"
 # Worth compressing: text, bigger than a packet.

@@ -160,10 +160,10 @@ class ArticleQuerySet(models.QuerySet):
         return self.canonical().filter(Q(state=in_review) | Q(pending_draft__state=in_review))
 
     def due_soon(self, today=None):
-        """Return live answers due for review within the next DRUGREF_REVIEW_DUE_SOON_DAYS days."""
+        """Return live answers due for review within the next DRUGREF_REVIEW_DUE_SOON_DAYS days, that day included."""
         today = today or timezone.localdate()
-        soon = today + timedelta(days=settings.DRUGREF_REVIEW_DUE_SOON_DAYS)
-        return self.live().filter(_review_due_before(soon) & ~_review_due_before(today))
+        after_soon = today + timedelta(days=settings.DRUGREF_REVIEW_DUE_SOON_DAYS + 1)
+        return self.live().filter(_review_due_before(after_soon) & ~_review_due_before(today))
 
     def for_page(self):
         """Fetch an answer and its reviewer for its page; answer_page.load() fetches the rest."""
@@ -384,7 +384,7 @@ class Article(models.Model):
         today = today or timezone.localdate()
         if due < today:
             return "overdue"
-        if due < today + timedelta(days=settings.DRUGREF_REVIEW_DUE_SOON_DAYS):
+        if due <= today + timedelta(days=settings.DRUGREF_REVIEW_DUE_SOON_DAYS):
             return "due soon"
         return ""
 

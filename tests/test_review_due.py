@@ -77,3 +77,13 @@ def test_admin_index_counts_what_needs_review(answers, admin_client, make_articl
     assert '?review=overdue">Overdue answers</a></th><td>1</td>' in html
     assert '?review=due_soon">Answers due soon</a></th><td>1</td>' in html
     assert '?review=waiting">Answers waiting for sign-off</a></th><td>1</td>' in html
+
+
+@pytest.mark.parametrize(("due_in", "status"), [(-1, "overdue"), (0, "due soon"), (30, "due soon"), (31, "")])
+def test_due_soon_counts_its_last_day(make_article, due_in, status):
+    today = timezone.localdate()
+    article = make_article(question="When?", reviewed_on=today - timedelta(days=365 - due_in))
+    assert article.review_due_on == today + timedelta(days=due_in)
+    assert article.review_status(today) == status
+    assert Article.objects.due_soon(today).filter(pk=article.pk).exists() == (status == "due soon")
+    assert Article.objects.overdue(today).filter(pk=article.pk).exists() == (status == "overdue")

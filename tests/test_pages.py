@@ -273,3 +273,12 @@ def test_every_page_names_its_icon_and_the_old_default_address_leads_to_it(clien
     assert icon.startswith("/static/monographs/favicon.") and icon.endswith(".svg")
     response = client.get("/favicon.ico")
     assert (response.status_code, response["Location"]) == (301, icon)
+
+
+def test_one_search_box_per_page_each_saying_what_to_type(client, demo):
+    for url in ["/", BESPONSA_URL, "/drugs/", "/search/?q=besponsa"]:
+        html = client.get(url).content.decode()
+        boxes = re.findall(r'<input type="search"[^>]*>', html)
+        assert len(boxes) == 1, url
+        assert 'placeholder="' in boxes[0], url
+        assert html.count('role="search"') == 1, url

@@ -57,14 +57,14 @@ def _cache():
 
 def wait_seconds(request, username: str) -> int:
     """Seconds before this sign-in may be tried again; 0 if it may be tried now."""
-    now = time.time()
+    now, keys = time.time(), _keys(request, username)
     try:
-        stored = _cache().get_many([f"{key}:{part}" for key in _keys(request, username).values() for part in PARTS])
+        stored = _cache().get_many([f"{key}:{part}" for key in keys.values() for part in PARTS])
     except Exception:  # any cache failure: fail open (see above)
         logger.warning("login throttle: cache unavailable, sign-in not throttled", exc_info=True)
         return 0
     wait = 0.0
-    for kind, key in _keys(request, username).items():
+    for kind, key in keys.items():
         lock_at, slow_from = _limits()[kind]
         wait = max(wait, stored.get(f"{key}:{LOCKED_UNTIL}", 0) - now)
         count = stored.get(f"{key}:{COUNT}", 0)

@@ -25,3 +25,22 @@ def server_error(request):
         response = HttpResponse(loader.get_template("500.html").render(), status=500)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def permission_denied(request, exception):
+    """403: in the admin, an admin page that says what happened and leads back; elsewhere the plain error page."""
+    from django.contrib import admin
+    from django.template.response import TemplateResponse
+    from django.urls import reverse
+
+    if request.path.startswith(reverse("admin:index")) and getattr(request, "user", None) and request.user.is_staff:
+        response = TemplateResponse(
+            request,
+            "admin/403.html",
+            {**admin.site.each_context(request), "title": "You cannot do that", "message": str(exception)},
+            status=403,
+        )
+    else:
+        response = HttpResponse(loader.get_template("403.html").render(), status=403)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -237,3 +237,13 @@ DRUGREF_STALE_IF_ERROR_SECONDS = env.int("DRUGREF_STALE_IF_ERROR_SECONDS", defau
 # an answer may set a shorter interval. "Due soon" starts this many days before.
 DRUGREF_REVIEW_INTERVAL_DAYS = env.int("DRUGREF_REVIEW_INTERVAL_DAYS", default=365)
 DRUGREF_REVIEW_DUE_SOON_DAYS = env.int("DRUGREF_REVIEW_DUE_SOON_DAYS", default=30)
+# Two people per answer: a medical reviewer may not sign off text they wrote, unless a one-person team says so.
+DRUGREF_SAME_PERSON_SIGN_OFF = env.bool("DRUGREF_SAME_PERSON_SIGN_OFF", default=False)
+
+# E-mail (monographs/notifications.py): reviewers hear of submitted answers, editors of sign-offs and change
+# requests. EMAIL_URL is e.g. smtp+tls://user:password@smtp.example.org:587; by default mail goes to the console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="drugref <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where links in e-mails point: the site's public address, e.g. https://answers.example.org.
+DRUGREF_SITE_URL = env.str("DRUGREF_SITE_URL", default="http://localhost:8000").rstrip("/")

@@ -13,4 +13,5 @@ urlpatterns = [
 ]
 
 handler404 = "monographs.views.not_found"
+handler403 = "drugref.errors.permission_denied"
 handler500 = "drugref.errors.server_error"

@@ -9,17 +9,46 @@ exports and the diff read these field lists to know what an answer carries.
 from collections import defaultdict
 
 from .models import KIND_OF_LIST, Article, ReadNext, RelatedQuestion
+from .text import normalised_or_same
 
 # What a revision records, and what a sign-off publishes.
 CONTENT_FIELDS = ("question", "slug", "answer", "summary", "review_interval_days")
 SUBJECT_FIELDS = tuple(KIND_OF_LIST)  # "drugs", "conditions", "support_groups"
 LINK_MODELS = {"related_questions": RelatedQuestion, "read_next": ReadNext}
+FIELDS = (*CONTENT_FIELDS, *SUBJECT_FIELDS, *LINK_MODELS)  # everything an answer carries, in reading order
 
 
 def changed_fields(before: dict, after: dict) -> list[str]:
-    """Return the names of the content fields that differ between two snapshots."""
-    names = (*CONTENT_FIELDS, *SUBJECT_FIELDS, *LINK_MODELS)
-    return [name.replace("_", " ") for name in names if before.get(name) != after.get(name)]
+    """Return the names of the content fields that differ between two snapshots.
+
+    Text is compared as drugref stores it now, so a revision saved before text was
+    normalised (CRLF from a browser, say) does not differ from the same words saved since.
+    """
+    return [name.replace("_", " ") for name in FIELDS if differs(before.get(name), after.get(name))]
+
+
+def differs(before, after) -> bool:
+    """Return whether two values of one content field differ in what they say."""
+    return normalised_or_same(before) != normalised_or_same(after)
+
+
+def three_way(base: dict, theirs: dict, yours: dict, names) -> dict[str, list[str]]:
+    """Sort the fields `names` of two edits of `base`: changed by them only, by you only, or by both differently.
+
+    What a form does with an edit conflict: their fields are kept as theirs, yours as
+    yours, and the editor chooses for the rest.
+    """
+    sorted_out = {"theirs": [], "yours": [], "both": []}
+    for name in names:
+        they_changed = differs(base.get(name), theirs.get(name))
+        you_changed = differs(base.get(name), yours.get(name))
+        if they_changed and you_changed and differs(theirs.get(name), yours.get(name)):
+            sorted_out["both"].append(name)
+        elif they_changed and not you_changed:
+            sorted_out["theirs"].append(name)
+        elif you_changed and not they_changed:
+            sorted_out["yours"].append(name)
+    return sorted_out
 
 
 def snapshot(article: Article) -> dict:

@@ -10,16 +10,17 @@ revision, and only then is its content copied to the live answer.
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import bulk
+from . import bulk, notifications
 from .caching import tags as cache_tags
 from .caching.purge import purge
 from .content import LINK_MODELS, apply_content, changed_fields, live_content, snapshot
-from .models import Article, ArticleRedirect, ImportBatch, Reviewer, Revision, SignOff
+from .models import Article, ArticleEvent, ArticleRedirect, ImportBatch, Reviewer, Revision, SignOff
 
 SIGN_OFF_PERMISSION = "monographs.sign_off_article"
 WITHDRAW_PERMISSION = "monographs.withdraw_article"
@@ -39,13 +40,18 @@ class EditConflict(EditorialError):
         self.revisions = list(
             article.revisions.filter(number__gt=seen_version).select_related("created_by").order_by("number")
         )
-        self.changed_fields = changed_fields(_content_at(article, seen_version), self.revisions[-1].content)
-        who = ", ".join(sorted({_person(r.created_by) for r in self.revisions}))
-        when = timezone.localtime(self.revisions[-1].created_at).strftime("%H:%M on %B %-d")
+        # A version from the future (a forged form) conflicts with the latest revision.
+        latest = self.revisions[-1] if self.revisions else latest_revision(article) or Revision(number=0, content={})
+        self.base = _content_at(article, seen_version)
+        self.theirs = latest.content
+        self.their_number = latest.number
+        self.changed_fields = changed_fields(self.base, self.theirs)
+        self.who = ", ".join(sorted({_person(r.created_by) for r in self.revisions or [latest]}))
+        self.when = timezone.localtime(latest.created_at).strftime("%H:%M on %B %-d")
         what = ", ".join(self.changed_fields) or "nothing visible"
         super().__init__(
-            f"{who} saved this answer at {when}, after you opened it (changed: {what}). "
-            "Your text is still in the form below: check it against theirs, then save again to replace it."
+            f"{self.who} saved this answer at {self.when}, after you opened it (changed: {what}). "
+            "Nothing was saved: check the form and save again."
         )
 
 
@@ -153,7 +159,7 @@ def start_draft(article: Article) -> Article:
     return draft
 
 
-def publish(article, revision, *, reviewer, reviewed_on, signed_by=None, change_note="") -> SignOff:
+def publish(article, revision, *, reviewer, reviewed_on, signed_by=None, change_note="", **sign_off) -> SignOff:
     """Make `revision` the live content of `article`, signed off by `reviewer` on `reviewed_on`."""
     new_slug = revision.content.get("slug", article.slug)
     if Article.objects.canonical().filter(slug=new_slug).exclude(pk=article.pk).exists():
@@ -179,6 +185,7 @@ def publish(article, revision, *, reviewer, reviewed_on, signed_by=None, change_
         reviewed_on=reviewed_on,
         signed_by=signed_by,
         change_note=change_note,
+        **sign_off,
     )
 
 
@@ -188,6 +195,27 @@ def keep_old_address(article: Article, old_slug: str | None):
     ArticleRedirect.objects.filter(old_slug=article.slug).delete()
     if old_slug and old_slug != article.slug:
         ArticleRedirect.objects.update_or_create(old_slug=old_slug, defaults={"article": article})
+
+
+def reserved_by(slug: str, article_pk: int | None) -> ArticleRedirect | None:
+    """Return the redirect that keeps `slug` for another answer than `article_pk`, if any: it is not free to take."""
+    return (
+        ArticleRedirect.objects.select_related("article").filter(old_slug=slug).exclude(article_id=article_pk).first()
+    )
+
+
+def release_address(slug: str, user, for_article: Article):
+    """Free an old address for `for_article`, recording it in the history of the answer that loses it."""
+    redirect = reserved_by(slug, for_article.pk)
+    if redirect is None:
+        return
+    ArticleEvent.objects.create(
+        article=redirect.article,
+        kind=ArticleEvent.Kind.ADDRESS_RELEASED,
+        created_by=user,
+        note=f"/{slug}/ no longer leads here: it was released for “{for_article}”.",
+    )
+    redirect.delete()
 
 
 def reviewer_for(user) -> Reviewer:
@@ -207,8 +235,43 @@ def latest_revision(article: Article) -> Revision | None:
 
 
 def needs_sign_off(revision: Revision | None) -> bool:
-    """Return whether a revision exists and still awaits a medical sign-off."""
-    return revision is not None and not SignOff.objects.filter(revision=revision).exists()
+    """Return whether a revision exists and still awaits a medical sign-off.
+
+    A revision that only normalised the text (migration 0013) changed no word: it
+    needs a sign-off only if the revision it normalised did.
+    """
+    while revision is not None and not SignOff.objects.filter(revision=revision).exists():
+        if revision.source != Revision.Source.NORMALISE:
+            return True
+        revision = revision.article.revisions.filter(number__lt=revision.number).order_by("-number").first()
+    return False
+
+
+def authors_since_sign_off(article: Article, up_to: int):
+    """Return the accounts that wrote any revision of `article` after its last sign-off, up to `up_to`."""
+    signed = article.revisions.filter(sign_off__isnull=False).order_by("-number").values("number")[:1]
+    revisions = article.revisions.filter(number__lte=up_to).exclude(created_by=None)
+    if signed:
+        revisions = revisions.filter(number__gt=signed[0]["number"])
+    User = Revision._meta.get_field("created_by").related_model
+    return User.objects.filter(pk__in=revisions.values("created_by"))
+
+
+def _check_current(article: Article, revision_number: int) -> Revision:
+    """Return the answer's latest revision if it is `revision_number` and submitted for review."""
+    latest = latest_revision(article)
+    if latest is None or latest.number != revision_number:
+        raise EditorialError(
+            f"The answer changed after you opened it: revision {latest.number if latest else 0} is now the "
+            f"latest, not {revision_number}. Read it again before you sign it off."
+        )
+    if not needs_sign_off(latest):
+        raise EditorialError(f"Revision {latest.number} is already signed off.")
+    if working_copy(article).state != Article.State.IN_REVIEW:
+        raise EditorialError(
+            f"Revision {latest.number} has not been submitted for review: its editor submits it when it is ready."
+        )
+    return latest
 
 
 @transaction.atomic
@@ -218,14 +281,14 @@ def sign_off(article, *, user, revision_number, change_note="") -> SignOff:
         raise PermissionDenied("Only medical reviewers can sign off answers.")
     reviewer = reviewer_for(user)
     article = Article.objects.select_for_update().get(pk=article.pk)
-    latest = latest_revision(article)
-    if latest is None or latest.number != revision_number:
+    latest = _check_current(article, revision_number)
+    editors = list(authors_since_sign_off(article, latest.number))
+    same_person = user in editors
+    if same_person and not settings.DRUGREF_SAME_PERSON_SIGN_OFF:
         raise EditorialError(
-            f"The answer changed after you opened it: revision {latest.number if latest else 0} is now the "
-            f"latest, not {revision_number}. Read it again before you sign it off."
+            f"You wrote part of revision {latest.number}, so another medical reviewer must sign it off: "
+            "two people check every answer."
         )
-    if not needs_sign_off(latest):
-        raise EditorialError(f"Revision {latest.number} is already signed off.")
     draft = working_copy(article)
     signed = publish(
         article,
@@ -234,21 +297,64 @@ def sign_off(article, *, user, revision_number, change_note="") -> SignOff:
         reviewed_on=timezone.localdate(),
         signed_by=user,
         change_note=change_note.strip(),
+        same_person=same_person,
+        draft_id=draft.pk if draft is not article else None,
     )
     if draft is not article:
         draft.delete()
+    notifications.signed_off(article, signed, editors)
     return signed
 
 
+@transaction.atomic
+def request_changes(article, *, user, revision_number, comment) -> ArticleEvent:
+    """Send a submitted answer back to its editors with a reviewer's comment; it is a draft again."""
+    if not user.has_perm(SIGN_OFF_PERMISSION):
+        raise PermissionDenied("Only medical reviewers can request changes.")
+    comment = comment.strip()
+    if not comment:
+        raise EditorialError("Say what should change: the editor gets your comment.")
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    latest = _check_current(article, revision_number)
+    draft = working_copy(article)
+    draft.state = Article.State.DRAFT
+    draft.save(update_fields=["state", "updated_at"])
+    event = ArticleEvent.objects.create(
+        article=article,
+        kind=ArticleEvent.Kind.CHANGES_REQUESTED,
+        revision_number=latest.number,
+        created_by=user,
+        note=comment,
+    )
+    notifications.changes_requested(article, event, authors_since_sign_off(article, latest.number))
+    return event
+
+
+def open_change_requests(article: Article):
+    """Return the reviewers' change requests the editors have not yet answered by submitting again."""
+    return article.events.filter(kind=ArticleEvent.Kind.CHANGES_REQUESTED, resolved_at=None).select_related(
+        "created_by"
+    )
+
+
+@transaction.atomic
 def submit_for_review(article: Article, user) -> Article:
-    """Move an answer's draft to "in review"; return the draft."""
+    """Move an answer's draft to "in review", answering any change requests; return the draft."""
     if not user.has_perm(CHANGE_PERMISSION):
         raise PermissionDenied("You may not edit answers.")
+    article = Article.objects.select_for_update().get(pk=article.pk)
     draft = working_copy(article)
     if draft.state != Article.State.DRAFT:
         raise EditorialError(f"“{article}” has no draft to submit (it is {draft.get_state_display().lower()}).")
     draft.state = Article.State.IN_REVIEW
     draft.save(update_fields=["state", "updated_at"])
+    now = timezone.now()
+    open_change_requests(article).update(resolved_at=now)
+    number = article.version
+    ArticleEvent.objects.create(
+        article=article, kind=ArticleEvent.Kind.SUBMITTED, revision_number=number, created_by=user, created_at=now
+    )
+    notifications.submitted(article, number, user)
     return draft
 
 
@@ -260,15 +366,27 @@ def linking_answers(article: Article):
     return Article.objects.live().filter(linked).for_list()
 
 
-def withdraw(article: Article, user) -> Article:
-    """Take a live answer off the site."""
+@transaction.atomic
+def withdraw(article: Article, user, reason: str) -> Article:
+    """Take a live answer off the site, recording who did and why."""
     if not user.has_perm(WITHDRAW_PERMISSION):
         raise PermissionDenied("Only medical reviewers can withdraw answers.")
+    reason = reason.strip()
+    if not reason:
+        raise EditorialError("Give the reason for withdrawing: it goes in the answer's history.")
+    article = Article.objects.select_for_update().get(pk=article.pk)
     if not article.is_live:
         raise EditorialError(f"“{article}” is not published, so there is nothing to withdraw.")
     before = live_content(article)
     article.state = Article.State.WITHDRAWN
     article.save(update_fields=["state", "updated_at"])
+    ArticleEvent.objects.create(
+        article=article,
+        kind=ArticleEvent.Kind.WITHDRAWN,
+        revision_number=article.version,
+        created_by=user,
+        note=reason,
+    )
     purge(cache_tags.answer_change(article.pk, before, None))
     return article
 

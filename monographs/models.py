@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 
 from .rendering import render_markdown
@@ -159,6 +159,25 @@ class ArticleQuerySet(models.QuerySet):
         in_review = Article.State.IN_REVIEW
         return self.canonical().filter(Q(state=in_review) | Q(pending_draft__state=in_review))
 
+    def waiting_for(self, user):
+        """Return the submitted answers `user` may sign off: all of them but those with text they wrote.
+
+        "Wrote" means any revision since the answer's last sign-off (editorial.authors_since_sign_off);
+        with DRUGREF_SAME_PERSON_SIGN_OFF a reviewer may sign off their own text, so nothing is left out.
+        """
+        waiting = self.awaiting_sign_off()
+        if settings.DRUGREF_SAME_PERSON_SIGN_OFF:
+            return waiting
+        last_signed = (
+            Revision.objects.filter(article=OuterRef("article"), sign_off__isnull=False)
+            .order_by("-number")
+            .values("number")[:1]
+        )
+        mine = Revision.objects.filter(article=OuterRef("pk"), created_by=user).filter(
+            number__gt=Coalesce(Subquery(last_signed), 0)
+        )
+        return waiting.exclude(Exists(mine))
+
     def due_soon(self, today=None):
         """Return live answers due for review within the next DRUGREF_REVIEW_DUE_SOON_DAYS days, that day included."""
         today = today or timezone.localdate()
@@ -299,6 +318,7 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "answer"
         ordering = ["-reviewed_on", "question"]
         get_latest_by = "reviewed_on"
         indexes = [
@@ -447,6 +467,7 @@ class Revision(models.Model):
         IMPORT = "import", "Imported"
         RESTORE = "restore", "Restored"
         UNDO = "undo", "Import undone"
+        NORMALISE = "normalise", "Text normalised"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField(help_text="1 for the first revision of the answer, then 2, 3, …")
@@ -493,6 +514,17 @@ class SignOff(models.Model):
         "paediatric indication”.",
     )
 
+    draft_id = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The pending draft this sign-off published (and removed): its old admin address leads here.",
+    )
+    same_person = models.BooleanField(
+        default=False,
+        help_text="The reviewer also wrote part of what they signed off (allowed by DRUGREF_SAME_PERSON_SIGN_OFF).",
+    )
+
     class Meta:
         ordering = ["-signed_at", "-pk"]
         get_latest_by = "signed_at"
@@ -500,6 +532,37 @@ class SignOff(models.Model):
 
     def __str__(self):
         return f"{self.reviewer} signed off revision {self.revision.number} on {self.reviewed_on}"
+
+
+class ArticleEvent(models.Model):
+    """A step in an answer's review that is neither a saved revision nor a sign-off: who, when and why."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted for review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        ADDRESS_RELEASED = "address_released", "Old address released"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=Kind)
+    revision_number = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The revision the step was about, when there was one."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True, help_text="Why: the reviewer's comment, the reason for a withdrawal.")
+    resolved_at = models.DateTimeField(
+        null=True, blank=True, help_text="For a change request: when the editor submitted the answer again."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["article", "kind"], name="event_article_kind_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: “{self.article}”"
 
 
 class ArticleRedirect(models.Model):

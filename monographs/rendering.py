@@ -1,6 +1,8 @@
 """Turn an answer's Markdown into the HTML readers get, once, on save."""
 
 import re
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import nh3
 import pyromark
@@ -61,6 +63,33 @@ def render_markdown(source: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     ).strip()
+
+
+class _Markup(HTMLParser):
+    """Collect what the sanitiser will take out of rendered HTML: tags, attributes and link schemes."""
+
+    def __init__(self):
+        super().__init__()
+        self.removed = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ALLOWED_TAGS:
+            self.removed.append(f"<{tag}>")
+            return
+        for name, value in attrs:
+            if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
+                self.removed.append(f"the {name} attribute of <{tag}>")
+            elif name == "href" and value and urlsplit(value.strip()).scheme.lower() not in URL_SCHEMES | {""}:
+                self.removed.append(f"the link {value}")
+
+    handle_startendtag = handle_starttag
+
+
+def removed_markup(source: str) -> list[str]:
+    """Return what render_markdown leaves out of `source` (a <script>, an onclick…), each once, in order."""
+    parser = _Markup()
+    parser.feed(pyromark.html(source, options=_OPTIONS))
+    return list(dict.fromkeys(parser.removed))
 
 
 def escape_markdown(text: str) -> str:

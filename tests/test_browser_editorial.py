@@ -1,4 +1,4 @@
-"""The editorial path in a real headless Chromium: write, submit, sign off, edit, sign off again."""
+"""The review loop in a real headless Chromium: write, submit, send back, revise, two people sign off, withdraw."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
@@ -25,6 +25,9 @@ def staff(demo_site):
     reviewer = User.objects.create_user("rita", password="reviewer-pw-1", first_name="Rita", is_staff=True)
     reviewer.groups.add(Group.objects.get(name="Medical reviewers"))
     Reviewer.objects.create(name="Rita Reviewer", credentials="PharmD", slug="rita-reviewer", user=reviewer)
+    second = User.objects.create_user("sam", password="reviewer-pw-2", first_name="Sam", is_staff=True)
+    second.groups.add(Group.objects.get(name="Medical reviewers"))
+    Reviewer.objects.create(name="Sam Second", credentials="PharmD", slug="sam-second", user=second)
     return demo_site
 
 
@@ -79,9 +82,10 @@ class Site:
         self.wait.until(ec.element_to_be_clickable(option)).click()
 
 
-def test_editor_writes_reviewer_signs_reader_sees_only_signed_text(browser, staff):
+def test_the_review_loop_with_an_editor_and_two_reviewers(browser, staff):
     browser.set_window_size(1280, 1600)
     site = Site(browser, staff)
+    answer_url = "/medical-answers/can-besponsa-be-given-at-home/"
 
     # An editor writes an answer with two related questions and submits it.
     site.log_in("eddie", "editor-pw-1")
@@ -99,53 +103,102 @@ def test_editor_writes_reviewer_signs_reader_sees_only_signed_text(browser, staf
     assert site.sees("was added successfully")
     site.click_text("Submit for medical review")
     assert site.sees("Submitted for medical review.")
-    answer_url = "/medical-answers/can-besponsa-be-given-at-home/"
+
+    # The first reviewer sends it back with a comment.
+    site.log_in("rita", "reviewer-pw-1")
+    site.open("/admin/monographs/article/?review=mine")
+    site.click_text("Can Besponsa be given at home?")
+    site.click_text("Review and sign off revision 1")
+    assert site.sees("Everything you are approving (revision 1)")
+    assert site.sees("What is the boxed warning for Besponsa?")  # the links it approves, not only the text
+    site.find("#id_comment").send_keys("Say where the infusion is given: in hospital, not at home.")
+    site.click("input[name=request_changes]")
+    assert site.sees("sent back to its editor")
+
+    # The editor sees the comment, revises and submits again.
+    site.log_in("eddie", "editor-pw-1")
+    site.open("/admin/monographs/article/?q=at+home")
+    site.click_text("Can Besponsa be given at home?")
+    assert site.sees("Say where the infusion is given: in hospital, not at home.")
+    answer = site.find("#id_answer")
+    answer.clear()
+    answer.send_keys("No. Besponsa is given in hospital as a one-hour intravenous infusion.")
+    site.click("input[name=_continue]")
+    assert site.sees("was changed successfully")
+    site.click_text("Submit for medical review")
+    assert site.sees("Submitted for medical review.")
+    assert "Say where the infusion is given" not in site.text()  # answered by submitting again
+
+    # The first reviewer edits it herself: now she may not sign it off.
+    site.log_in("rita", "reviewer-pw-1")
+    site.open("/admin/monographs/article/?q=at+home")
+    site.click_text("Can Besponsa be given at home?")
+    answer = site.find("#id_answer")
+    answer.send_keys(" Your care team will watch you closely.")
+    site.click("input[name=_continue]")
+    assert site.sees("was changed successfully")
+    site.click_text("Review and sign off revision 3")
+    assert site.sees("You wrote part of this revision, so another medical reviewer must sign it off.")
+    assert not browser.find_elements(By.CSS_SELECTOR, "input[name=sign_off]")
 
     site.as_reader()
     site.open(answer_url)
     assert site.sees("Page not found")
 
-    # A medical reviewer signs it off.
-    site.log_in("rita", "reviewer-pw-1")
-    site.open("/admin/monographs/article/?q=at+home")
+    # A second reviewer signs it off: only now do readers see it.
+    site.log_in("sam", "reviewer-pw-2")
+    site.open("/admin/monographs/article/?review=mine")
     site.click_text("Can Besponsa be given at home?")
-    site.click_text("Review and sign off revision 1")
+    site.click_text("Review and sign off revision 3")
     site.find("#id_change_note").send_keys("First version")
-    site.click("input[type=submit].default")
+    site.click("input[name=sign_off]")
     assert site.sees("the answer is live")
 
-    # A reader sees it, with the reviewer's byline and both related questions.
     site.as_reader()
     site.open(answer_url)
     today = timezone.localdate()
     text = site.text()
-    assert f"Medically reviewed by Rita Reviewer, PharmD. Last updated on {today:%B %-d, %Y}." in text
+    assert f"Medically reviewed by Sam Second, PharmD. Last updated on {today:%B %-d, %Y}." in text
+    assert "No. Besponsa is given in hospital as a one-hour intravenous infusion. Your care team" in text
     assert "What is the boxed warning for Besponsa?" in text
-    assert "What are the common side effects of Besponsa?" in text
 
-    # The editor changes it; readers keep the signed-off text.
-    site.log_in("eddie", "editor-pw-1")
+    # The second reviewer withdraws it, saying why: readers get 410 Gone, the history keeps the reason.
+    site.log_in("sam", "reviewer-pw-2")
     site.open("/admin/monographs/article/?q=at+home")
     site.click_text("Can Besponsa be given at home?")
-    site.click_text("Edit as a new draft")
-    answer = site.find("#id_answer")
-    answer.clear()
-    answer.send_keys("Besponsa is given as a one-hour intravenous infusion (changed).")
-    site.click("input[name=_continue]")
-    assert site.sees("was changed successfully")
-
-    site.as_reader()
-    site.open(answer_url)
-    assert "(changed)" not in site.text()
-    assert "administered as a one-hour intravenous infusion" in site.text()
-
-    # Once the reviewer signs again, readers get the new text.
-    site.log_in("rita", "reviewer-pw-1")
-    site.open("/admin/monographs/article/?q=at+home")
-    site.click_text("Can Besponsa be given at home?")
-    site.click_text("Review and sign off revision 2")
+    site.click_text("Withdraw from the site…")
+    site.find("#id_reason").send_keys("Home infusion guidance is under review.")
     site.click("input[type=submit].default")
-    assert site.sees("the answer is live")
+    assert site.sees("1 answer withdrawn.")
     site.as_reader()
     site.open(answer_url)
-    assert "one-hour intravenous infusion (changed)." in site.text()
+    assert site.sees("Answer withdrawn")
+    assert "Can Besponsa be given at home?" not in site.text()
+    site.log_in("sam", "reviewer-pw-2")
+    site.open("/admin/monographs/article/?q=at+home&state__exact=withdrawn")
+    site.click_text("Can Besponsa be given at home?")
+    site.click_text("History")
+    assert site.sees("Withdrawn: revision 3")
+    assert site.sees("Home infusion guidance is under review.")
+    assert site.sees("Changes requested: revision 1")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_sign_off_page_fits_the_screen(browser, staff, width):
+    from monographs import editorial
+    from monographs.models import Article
+
+    article = Article.objects.get(slug="how-does-besponsa-work-to-treat-acute-lymphoblastic-leukemia-all")
+    draft = editorial.start_draft(article)
+    draft.answer = draft.answer.replace("Besponsa", "Besponsa (inotuzumab ozogamicin)", 3) + "\n\n" + "x" * 120
+    draft.save()
+    editorial.record_revision(article)
+    editorial.submit_for_review(article, User.objects.get(username="eddie"))
+    browser.set_window_size(width, 900)
+    site = Site(browser, staff)
+    site.log_in("rita", "reviewer-pw-1")
+    site.open(f"/admin/monographs/article/{article.pk}/sign-off/")
+    assert site.sees("Changes from the live version")
+    assert browser.find_elements(By.CSS_SELECTOR, ".diff ins")
+    overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow} px at {width} px"

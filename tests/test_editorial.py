@@ -39,7 +39,16 @@ def add_answer(client, question="Is it safe with food?", answer="Yes, it is.", *
     return Article.objects.canonical().get(question=question)
 
 
+def submit(article):
+    """Submit an answer's draft for review as its last editor would (the Submit button)."""
+    latest = article.revisions.order_by("-number").first()
+    if editorial.working_copy(article).state == Article.State.DRAFT:
+        editorial.submit_for_review(article, latest.created_by)
+
+
 def sign_off(client, article, note=""):
+    """Submit the answer if its editor has not yet, then sign off its latest revision through the sign-off page."""
+    submit(article)
     latest = article.revisions.order_by("-number").first()
     return client.post(f"{ADMIN}{article.pk}/sign-off/", {"revision": latest.number, "change_note": note})
 
@@ -93,7 +102,7 @@ def test_an_editor_cannot_sign_off_by_page_by_crafted_post_or_by_bulk_action(edi
     response = editor_client.post(ADMIN, {"action": "sign_off_and_publish", "_selected_action": [article.pk]})
     assert response.status_code in (200, 302)
     article.refresh_from_db()
-    assert article.state == Article.State.DRAFT
+    assert article.state == Article.State.IN_REVIEW  # submitted (by sign_off above), never published
     assert not SignOff.objects.exists()
 
 
@@ -204,11 +213,11 @@ def test_history_lists_revisions_and_compares_two_side_by_side(editor_client, re
     article = add_answer(editor_client, answer="Take it <with> food.")
     edit(editor_client, article, answer="Take it without food.", question="Is it safe without food?")
     history = editor_client.get(f"{ADMIN}{article.pk}/revisions/").content.decode()
-    assert "Revision" in history and "Compare" in history
+    assert "Edited in the admin: revision 2" in history and "Compare" in history
     diff = editor_client.get(f"{ADMIN}{article.pk}/revisions/compare/?a=1&b=2").content.decode()
-    assert "&lt;</span>with" in diff and "<with>" not in diff
-    assert "Is it safe without food?" in diff
-    assert "<table" in diff
+    assert "<del>&lt;with&gt; </del><ins>without </ins>" in diff and "<with>" not in diff
+    assert "<del>with </del><ins>without </ins>" in diff  # the question, word by word
+    assert "Unchanged: address (slug), summary, review interval, drugs" in diff
     same = editor_client.get(f"{ADMIN}{article.pk}/revisions/compare/?a=2&b=2")
     assert same.status_code == 200
     assert (
@@ -236,7 +245,9 @@ def test_restoring_a_revision_of_a_live_answer_makes_a_draft_needing_sign_off(ed
 
 def test_a_withdrawn_answer_is_restored_as_a_draft(editor_client, reviewer_client):
     article = publish_new(editor_client, reviewer_client)
-    reviewer_client.post(ADMIN, {"action": "withdraw", "_selected_action": [article.pk], "confirm": "yes"})
+    reviewer_client.post(
+        ADMIN, {"action": "withdraw", "_selected_action": [article.pk], "confirm": "yes", "reason": "Superseded"}
+    )
     article.refresh_from_db()
     assert article.state == Article.State.WITHDRAWN
     editor_client.post(f"{ADMIN}{article.pk}/revisions/1/restore/")
@@ -247,33 +258,67 @@ def test_a_withdrawn_answer_is_restored_as_a_draft(editor_client, reviewer_clien
 # No lost edits
 
 
-def test_a_stale_save_is_refused_and_keeps_what_was_typed(editor, medical_reviewer, editor_client):
+def two_people(editor, medical_reviewer, article):
+    """Two people open the same answer's form; return their clients and the forms as each browser holds them."""
     from django.test import Client
 
-    article = add_answer(editor_client, answer="Original.")
     first, second = Client(), Client()
     first.force_login(editor)
     second.force_login(medical_reviewer)
-    first_form = form_values(first.get(change_url(article)).content.decode(), "article_form")
-    second_form = form_values(second.get(change_url(article)).content.decode(), "article_form")
+    forms = [form_values(c.get(change_url(article)).content.decode(), "article_form") for c in (first, second)]
+    return first, second, forms
+
+
+def test_a_stale_save_is_refused_and_keeps_what_was_typed(editor, medical_reviewer, editor_client):
+    article = add_answer(editor_client, answer="Original.")
+    first, second, (first_form, second_form) = two_people(editor, medical_reviewer, article)
 
     assert first.post(change_url(article), first_form | {"answer": ["First person's words."]}).status_code == 302
     response = second.post(change_url(article), second_form | {"answer": ["Second person's words."]})
     assert response.status_code == 200
     html = response.content.decode()
     assert "Eddie Editor saved this answer at" in html
-    assert "changed: answer" in html
+    assert "Please correct the error" not in html and 'class="errornote"' not in html  # not the editor's mistake
+    assert "?a=1&amp;b=2" in html  # a link to what the other person changed
+    assert "Answer: you both changed it" in html
     assert "Second person&#x27;s words." in html
     article.refresh_from_db()
     assert article.answer == "First person's words."
     assert article.revisions.count() == 2
 
-    # Saving the re-shown form again is a deliberate choice, and it goes through.
+    # Saving the re-shown form again is a deliberate choice, and it goes through with the version chosen.
     again = form_values(html, "article_form")
+    assert again["conflict_answer"] == ["yours"]
     assert second.post(change_url(article), again).status_code == 302
     article.refresh_from_db()
     assert article.answer == "Second person's words."
     assert [r.number for r in article.revisions.order_by("number")] == [1, 2, 3]
+
+
+def test_an_edit_conflict_keeps_their_fields_and_yours(editor, medical_reviewer, editor_client):
+    article = add_answer(editor_client, answer="Original.", summary="Old summary.")
+    first, second, (first_form, second_form) = two_people(editor, medical_reviewer, article)
+    assert first.post(change_url(article), first_form | {"summary": ["Their summary."]}).status_code == 302
+
+    html = second.post(change_url(article), second_form | {"answer": ["My answer."]}).content.decode()
+    assert "their changes to summary" in html and "your changes to answer" in html
+    again = form_values(html, "article_form")
+    assert (again["summary"], again["answer"]) == (["Their summary."], ["My answer."])
+    assert second.post(change_url(article), again).status_code == 302
+    article.refresh_from_db()
+    assert (article.summary, article.answer) == ("Their summary.", "My answer.")
+
+
+def test_choosing_theirs_where_both_changed(editor, medical_reviewer, editor_client):
+    article = add_answer(editor_client, question="Original question?")
+    first, second, (first_form, second_form) = two_people(editor, medical_reviewer, article)
+    assert first.post(change_url(article), first_form | {"question": ["Their question?"]}).status_code == 302
+    html = second.post(change_url(article), second_form | {"question": ["My question?"]}).content.decode()
+    assert "Question: you both changed it" in html and "Their question?" in html
+    again = form_values(html, "article_form") | {"conflict_question": ["theirs"]}
+    assert second.post(change_url(article), again).status_code == 302
+    article.refresh_from_db()
+    assert article.question == "Their question?"
 
 
 @pytest.mark.parametrize("refused", ["stale version", "taken address"])
@@ -296,7 +341,7 @@ def test_a_refused_form_is_shown_again_in_a_fresh_worker(editor_client, refused)
     response = editor_client.post(url, data)
 
     assert response.status_code == 200
-    assert "errornote" in response.content.decode()
+    assert ("saved this answer at" if refused == "stale version" else "errornote") in response.content.decode()
     article.refresh_from_db()
     assert (article.version, article.revisions.count()) == (1, 1)
 
@@ -365,18 +410,22 @@ def test_withdrawing_a_linked_answer_asks_first_and_names_the_links(reviewer_cli
     assert "Withdraw answers from the site?" in html and "Who links here?" in html
     article.refresh_from_db()
     assert article.is_live
-    reviewer_client.post(ADMIN, {"action": "withdraw", "_selected_action": [article.pk], "confirm": "yes"})
+    reviewer_client.post(
+        ADMIN, {"action": "withdraw", "_selected_action": [article.pk], "confirm": "yes", "reason": "Superseded"}
+    )
     article.refresh_from_db()
     assert article.state == Article.State.WITHDRAWN
 
 
 def test_an_editor_cannot_withdraw(editor_client, reviewer_client):
     article = publish_new(editor_client, reviewer_client)
-    editor_client.post(ADMIN, {"action": "withdraw", "_selected_action": [article.pk], "confirm": "yes"})
+    editor_client.post(
+        ADMIN, {"action": "withdraw", "_selected_action": [article.pk], "confirm": "yes", "reason": "Superseded"}
+    )
     article.refresh_from_db()
     assert article.is_live
     with pytest.raises(editorial.PermissionDenied):
-        editorial.withdraw(article, article.revisions.first().created_by)
+        editorial.withdraw(article, article.revisions.first().created_by, "Superseded")
 
 
 def test_a_new_slug_keeps_the_old_address_working(editor_client, reviewer_client, reader):

@@ -206,7 +206,7 @@ def test_withdrawing_removes_the_page_and_every_list_and_link_to_it(reader, demo
     pages_showing_it = ["/", "/medical-answers/", BESPONSA_URL, "/drugs/besponsa/", "/feeds/answers.rss"]
     for url in [linked.get_absolute_url(), *pages_showing_it]:
         warm(reader, url)
-    editorial.withdraw(linked, medical_reviewer)
+    editorial.withdraw(linked, medical_reviewer, "Superseded")
     assert reader.get(linked.get_absolute_url()).status_code == 410
     for url in pages_showing_it:
         assert linked.question not in reader.get(url).content.decode(), url
@@ -318,10 +318,11 @@ def test_undoing_an_import_refreshes_its_pages(reader, tmp_path, db):
 
 
 def test_a_withdrawn_answer_is_gone_until_it_is_signed_off_again(
-    reader, demo, medical_reviewer, django_assert_num_queries
+    reader, demo, medical_reviewer, django_assert_num_queries, settings
 ):
+    settings.DRUGREF_SAME_PERSON_SIGN_OFF = True  # one reviewer restores and signs off, for brevity
     besponsa = Article.objects.get(slug=BESPONSA_URL.split("/")[2])
-    editorial.withdraw(besponsa, medical_reviewer)
+    editorial.withdraw(besponsa, medical_reviewer, "Superseded")
     response = reader.get(BESPONSA_URL)
     assert response.status_code == 410
     assert "Answer withdrawn" in response.content.decode() and besponsa.question not in response.content.decode()
@@ -344,7 +345,7 @@ def test_a_second_app_server_sharing_the_cache_sees_a_change_made_through_the_fi
     first.handler, second.handler = ClientHandler(), ClientHandler()
     besponsa = Article.objects.get(slug=BESPONSA_URL.split("/")[2])
     warm(second, BESPONSA_URL)
-    editorial.withdraw(besponsa, medical_reviewer)
+    editorial.withdraw(besponsa, medical_reviewer, "Superseded")
     assert second.get(BESPONSA_URL).status_code == 410
     assert first.get(BESPONSA_URL).status_code == 410
 
@@ -361,7 +362,7 @@ def test_with_redis_a_purge_reaches_recently_served_pages(reader, demo, medical_
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
     for _ in range(3):
         assert reader.get(BESPONSA_URL).status_code == 200
-    editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), medical_reviewer)
+    editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), medical_reviewer, "Superseded")
     assert reader.get(BESPONSA_URL).status_code == 410
 
 

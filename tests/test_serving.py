@@ -96,7 +96,7 @@ def test_varnish_keeps_pages_and_drops_a_withdrawn_answer_at_once(servers, pharm
     for _ in range(3):  # into the shared page cache, and into the second server's recent entries
         assert http_get(second + BESPONSA_URL)[0] == 200
 
-    editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), pharmacist)
+    editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), pharmacist, "Superseded")
 
     assert http_get(varnish + BESPONSA_URL)[0] == 410
     assert http_get(second + BESPONSA_URL)[0] == 410
@@ -115,7 +115,7 @@ def test_a_published_answer_shows_through_varnish_and_every_app_server_at_once(s
         question="Can Besponsa be given at home?", slug="can-besponsa-be-given-at-home", answer="No."
     )
     article.drugs.set([Drug.objects.get(brand_name="Besponsa")])
-    revision = editorial.record_revision(article, user=pharmacist)
+    revision = editorial.record_revision(article)  # written by no account (as an import), so pharmacist may sign
     editorial.submit_for_review(article, pharmacist)
     editorial.sign_off(article, user=pharmacist, revision_number=revision.number)
 

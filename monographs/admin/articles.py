@@ -1,19 +1,63 @@
 """The answer admin: writing, linking, history, sign-off and withdrawal."""
 
+import re
+
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from .. import editorial
-from ..models import Article, ReadNext, RelatedQuestion
+from ..models import Article, ReadNext, RelatedQuestion, SignOff
+from ..rendering import removed_markup
 from . import views
 from .base import ModelAdmin
 from .filters import ConditionFilter, DrugFilter, ReviewDueFilter
 from .forms import ArticleForm, LinkFormSet
+
+_CHANGE_PAGE = re.compile(r"/monographs/article/([0-9]{1,18})/change/")
+
+
+def _answer_being_linked(request) -> list[int]:
+    """Return the answer whose related-question or read-next box asks for suggestions, so it is not offered itself.
+
+    Django's autocomplete names the field but not the object, so the page it is on is read from the Referer;
+    saving a link to the answer itself is refused by the form either way.
+    """
+    if request.GET.get("field_name") != "target" or request.GET.get("model_name") not in (
+        "relatedquestion",
+        "readnext",
+    ):
+        return []
+    page = _CHANGE_PAGE.search(request.headers.get("Referer", ""))
+    if not page:
+        return []
+    article = Article.objects.filter(pk=int(page.group(1))).values_list("pk", "draft_of_id").first()
+    return [pk for pk in article or () if pk]
+
+
+def ever_published(article) -> bool:
+    """Return whether an answer is or was ever live (a pending draft never is)."""
+    if article.draft_of_id:
+        return False
+    return article.state in (Article.State.PUBLISHED, Article.State.WITHDRAWN) or article.sign_offs.exists()
+
+
+def delete_drafts(modeladmin, request, queryset):
+    """Django's delete (with its confirmation and log), refused for answers that are or were live."""
+    published = [article for article in queryset if ever_published(article)]
+    if published:
+        modeladmin.message_user(
+            request,
+            "Not deleted, because readers have seen them (withdraw them instead): "
+            + "; ".join(f"“{article}”" for article in published),
+            messages.WARNING,
+        )
+    return delete_selected(modeladmin, request, queryset.exclude(pk__in=[a.pk for a in published]))
 
 
 class LinkInline(admin.TabularInline):
@@ -66,7 +110,20 @@ class ArticleAdmin(ModelAdmin):
     readonly_fields = ["state", "reviewer", "reviewed_on", "linked_from", "created_at", "updated_at"]
     actions = ["submit_for_review", "sign_off_and_publish", "withdraw"]
     fieldsets = [
-        (None, {"fields": ["question", "slug", "answer", "summary", "revision_note", "base_version"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "question",
+                    "slug",
+                    "release_old_address",
+                    "answer",
+                    "summary",
+                    "revision_note",
+                    "base_version",
+                ]
+            },
+        ),
         ("Subjects", {"fields": ["drugs", "conditions", "support_groups"]}),
         (
             "Medical review",
@@ -97,11 +154,35 @@ class ArticleAdmin(ModelAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        # A live or once-published answer is withdrawn, never deleted: its history stays.
+        if obj is not None and ever_published(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            # Django's bulk delete asks no object: this one deletes never-published drafts only.
+            actions["delete_selected"] = (
+                delete_drafts,
+                "delete_selected",
+                "Delete selected never-published drafts",
+            )
+        return actions
+
+    def history_view(self, request, object_id, extra_context=None):
+        # One audit trail: the answer's history page has every save, review step and sign-off.
+        article = self.get_object(request, object_id)
+        if article is None:
+            return super().history_view(request, object_id, extra_context)
+        return redirect("admin:monographs_article_revisions", article.canonical_pk)
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None and not self.has_change_permission(request, obj):
             # Read-only: nothing to note, no version to check.
-            hidden = {"revision_note", "base_version"}
+            hidden = {"revision_note", "base_version", "release_old_address"}
             fieldsets = [
                 (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
                 for name, options in fieldsets
@@ -125,6 +206,7 @@ class ArticleAdmin(ModelAdmin):
         )
 
     def get_search_results(self, request, queryset, search_term):
+        queryset = queryset.exclude(pk__in=_answer_being_linked(request))
         if not search_term.strip():
             return queryset.canonical(), False
         # Answer texts through the full-text index; questions by any part of a word too, as editors type
@@ -171,18 +253,47 @@ class ArticleAdmin(ModelAdmin):
         if obj.state == Article.State.WITHDRAWN:
             obj.state = Article.State.DRAFT
         super().save_model(request, obj, form, change)
+        removed = removed_markup(obj.answer)
+        if removed:
+            self.message_user(
+                request,
+                "Saved, but readers will not see everything you wrote: the answer may not contain "
+                + ", ".join(removed)
+                + ". Use Markdown for formatting.",
+                messages.WARNING,
+            )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance.draft_of or form.instance
+        if form.cleaned_data.get("release_old_address"):
+            editorial.release_address(form.cleaned_data["slug"], request.user, article)
         # A change claims the version the form checked (and locked); an added answer takes its first.
         number = editorial.claim_version(article, form.seen_version) if change else None
         editorial.record_revision(article, number=number, user=request.user, note=form.cleaned_data["revision_note"])
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         article = self.get_object(request, object_id)
+        if article is None and str(object_id).isdigit():
+            # A pending draft is removed when it is signed off: its address leads to the answer it became.
+            signed = SignOff.objects.filter(draft_id=int(object_id)).select_related("article").first()
+            if signed is not None:
+                self.message_user(
+                    request,
+                    f"That draft was signed off on {signed.reviewed_on:%B %-d, %Y} and is now this answer.",
+                    messages.INFO,
+                )
+                return redirect("admin:monographs_article_change", signed.article_id)
         extra_context = (extra_context or {}) | (views.editorial_context(self, request, article) if article else {})
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        inlines_valid = not any(inline.formset.total_error_count() for inline in context["inline_admin_formsets"])
+        if form.conflict and list(form.errors) == ["__all__"] and inlines_valid:
+            # An edit conflict is not the editor's mistake: shown as itself (change_form.html), not as a form error.
+            context = context | {"errors": None, "conflict": form.conflict}
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def view_on_site(self, article):
         if article.is_live:
@@ -236,9 +347,12 @@ class ArticleAdmin(ModelAdmin):
 
     @admin.action(description="Withdraw from the site", permissions=["withdraw"])
     def withdraw(self, request, queryset):
-        if request.POST.get("confirm") != "yes":
-            return views.confirm_withdrawal(self, request, queryset)
-        self._each(request, queryset, lambda article: editorial.withdraw(article, request.user), "withdrawn")
+        reason = request.POST.get("reason", "").strip()
+        if request.POST.get("confirm") != "yes" or not reason:
+            return views.confirm_withdrawal(
+                self, request, queryset, reason_missing=request.POST.get("confirm") == "yes"
+            )
+        self._each(request, queryset, lambda article: editorial.withdraw(article, request.user, reason), "withdrawn")
         return None
 
     def _each(self, request, queryset, step, done):

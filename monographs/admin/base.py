@@ -3,17 +3,33 @@
 import logging
 import re
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, models
+
+from ..text import normalised_or_same
 
 logger = logging.getLogger(__name__)
 
 _ID = re.compile(r"[0-9]{1,18}")
 
 
+class NormalisedCharField(forms.CharField):
+    """A text field that stores what browsers send as drugref stores all text (monographs.text)."""
+
+    def to_python(self, value):
+        return normalised_or_same(super().to_python(value))
+
+
 class ModelAdmin(admin.ModelAdmin):
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Plain text only: slugs, URLs and choices keep their own form fields.
+        if type(db_field) in (models.CharField, models.TextField) and not db_field.choices:
+            kwargs.setdefault("form_class", NormalisedCharField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def response_action(self, request, queryset):
         """Run a list action on a selection of ids only: anything else is refused with a message, not a 500."""
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)

@@ -3,13 +3,18 @@
 from django.contrib import admin
 from django.db.models import Q
 
+from ..editorial import SIGN_OFF_PERMISSION
+
 
 class ReviewDueFilter(admin.SimpleListFilter):
     title = "medical review"
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("overdue", "Overdue"), ("due_soon", "Due soon"), ("waiting", "Waiting for sign-off")]
+        choices = [("overdue", "Overdue"), ("due_soon", "Due soon"), ("waiting", "Waiting for sign-off")]
+        if request.user.has_perm(SIGN_OFF_PERMISSION):
+            choices.append(("mine", "Waiting for me"))
+        return choices
 
     def queryset(self, request, queryset):
         if self.value() == "overdue":
@@ -18,6 +23,8 @@ class ReviewDueFilter(admin.SimpleListFilter):
             return queryset.due_soon()
         if self.value() == "waiting":
             return queryset.awaiting_sign_off()
+        if self.value() == "mine":
+            return queryset.waiting_for(request.user)
         return queryset
 
 

@@ -4,7 +4,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .. import editorial
+from ..content import SUBJECT_FIELDS, three_way
 from ..models import Article
+from . import diff
+
+# The fields of the answer form an edit conflict is resolved for, one by one; links are saved row by row.
+MERGED_FIELDS = ("question", "slug", "answer", "summary", "review_interval_days", *SUBJECT_FIELDS)
 
 
 class ArticleForm(forms.ModelForm):
@@ -32,12 +37,20 @@ class ArticleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.seen_version = None
+        self.conflict = None
         if self.instance.pk:
             self.fields["base_version"].initial = self.canonical.version
 
     @property
     def canonical(self):
         return self.instance.draft_of or self.instance
+
+    release_old_address = forms.BooleanField(
+        label="Release the old address",
+        required=False,
+        widget=forms.HiddenInput,
+        help_text="Links and bookmarks to it will lead to this answer instead of the one it redirects to now.",
+    )
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
@@ -46,11 +59,20 @@ class ArticleForm(forms.ModelForm):
             others = others.exclude(pk=self.instance.canonical_pk)
         if others.exists():
             raise ValidationError(f"Another answer already uses the address “{slug}”.")
+        redirect = editorial.reserved_by(slug, self.instance.canonical_pk if self.instance.pk else None)
+        if redirect and self.data.get(self.add_prefix("release_old_address")) not in ("on", "True", "true", "1"):
+            # Offer the explicit release only now, when it is needed.
+            self.fields["release_old_address"].widget = forms.CheckboxInput()
+            raise ValidationError(
+                f"“{slug}” is an old address of “{redirect.article}”: links and bookmarks to it lead there. "
+                "Choose another address, or tick “Release the old address” below and save again."
+            )
         return slug
 
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and not self.errors:
+            self._take_chosen_versions()
             self._check_version()
         return cleaned
 
@@ -61,10 +83,60 @@ class ArticleForm(forms.ModelForm):
         try:
             editorial.check_version(self.canonical, self.seen_version)
         except editorial.EditConflict as conflict:
-            # The re-shown form carries the current version, so saving again is a deliberate choice.
-            self.data = self.data.copy()
-            self.data[self.add_prefix("base_version")] = str(Article.objects.get(pk=self.canonical.pk).version)
+            self._merge(conflict)
             raise ValidationError(str(conflict), code="conflict") from None
+
+    def _yours(self) -> dict:
+        """Return what this form would save, as a snapshot (monographs.content) of its fields."""
+        yours = {}
+        for name in MERGED_FIELDS:
+            value = self.cleaned_data.get(name)
+            yours[name] = sorted(obj.pk for obj in value) if name in SUBJECT_FIELDS else value
+        return yours
+
+    def _merge(self, conflict):
+        """Show the form again with their changes taken in, yours kept, and both versions where both changed.
+
+        The re-shown form carries the current version, so saving it again is a deliberate choice.
+        """
+        sorted_out = three_way(conflict.base, conflict.theirs, self._yours(), MERGED_FIELDS)
+        self.data = self.data.copy()
+        self.data[self.add_prefix("base_version")] = str(conflict.their_number)
+        for name in sorted_out["theirs"]:
+            self._set(name, conflict.theirs.get(name))
+        mine, theirs = self._yours(), diff.display_values(conflict.theirs)
+        yours_shown = diff.display_values({**conflict.theirs, **mine})
+        self.conflict = {
+            "who": conflict.who,
+            "when": conflict.when,
+            "seen": conflict.seen_version,
+            "number": conflict.their_number,
+            "theirs": [diff.label(name) for name in sorted_out["theirs"]],
+            "yours": [diff.label(name) for name in sorted_out["yours"]],
+            "both": [
+                {"name": name, "label": diff.label(name), "theirs": theirs[name], "yours": yours_shown[name]}
+                for name in sorted_out["both"]
+            ],
+        }
+
+    def _set(self, name, value):
+        key = self.add_prefix(name)
+        if name in SUBJECT_FIELDS:
+            self.data.setlist(key, [str(pk) for pk in value or []])
+        else:
+            self.data[key] = "" if value is None else str(value)
+
+    def _take_chosen_versions(self):
+        """Where the editor chose "theirs" for a field both changed, save theirs: the revision the form is based on."""
+        chosen = [name for name in MERGED_FIELDS if self.data.get(f"conflict_{name}") == "theirs"]
+        if not chosen:
+            return
+        theirs = self.canonical.revisions.filter(number=self.cleaned_data.get("base_version")).first()
+        for name in chosen if theirs else ():
+            value = theirs.content.get(name)
+            if name in SUBJECT_FIELDS:
+                value = self.fields[name].queryset.filter(pk__in=value or [])
+            self.cleaned_data[name] = value
 
 
 class LinkFormSet(forms.BaseInlineFormSet):
@@ -101,3 +173,4 @@ class SignOffForm(forms.Form):
 
     revision = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     change_note = forms.CharField(max_length=300, required=False)
+    comment = forms.CharField(max_length=5000, required=False)  # with "request changes": what should change

@@ -5,7 +5,10 @@ the server, and does its work through monographs.editorial.
 """
 
 import functools
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
@@ -56,11 +59,13 @@ def editorial_context(admin_view, request, article) -> dict:
         "is_pending_draft": article.draft_of_id is not None,
         "pending_draft": draft if draft is not canonical else None,
         "latest_revision": latest,
-        "needs_sign_off": editorial.needs_sign_off(latest),
+        "needs_sign_off": editorial.needs_sign_off(latest) and draft.state == Article.State.IN_REVIEW,
         "live_sign_off": canonical.sign_offs.select_related("reviewer").first(),
         "can_change": admin_view.has_change_permission(request),
         "can_sign_off": admin_view.has_sign_off_permission(request),
         "can_preview": admin_view.has_preview_permission(request),
+        "can_withdraw": admin_view.has_withdraw_permission(request) and canonical.is_live,
+        "change_requests": editorial.open_change_requests(canonical),
     }
 
 
@@ -98,7 +103,7 @@ def submit(admin_view, request, pk):
 
 
 def sign_off(admin_view, request, pk):
-    """Show exactly the revision a reviewer is approving; on POST, publish it."""
+    """Show exactly the revision a reviewer is approving; on POST, publish it or send it back."""
     if not admin_view.has_sign_off_permission(request):
         raise PermissionDenied
     canonical = admin_view.get_canonical(request, pk)
@@ -106,27 +111,9 @@ def sign_off(admin_view, request, pk):
     if latest is None:
         raise Http404("Nothing to sign off")
     if request.method == "POST":
-        posted = forms.SignOffForm(request.POST)
-        try:
-            if not posted.is_valid():
-                raise editorial.EditorialError(
-                    "; ".join(f"{name.replace('_', ' ')}: {' '.join(errors)}" for name, errors in posted.errors.items())
-                )
-            signed = editorial.sign_off(
-                canonical,
-                user=request.user,
-                revision_number=posted.cleaned_data["revision"],
-                change_note=posted.cleaned_data["change_note"],
-            )
-        except editorial.EditorialError as refusal:
-            messages.error(request, str(refusal))
-            return redirect("admin:monographs_article_sign_off", canonical.pk)
-        messages.success(
-            request,
-            f"Signed off revision {signed.revision.number} as {signed.reviewer}: the answer is live.",
-        )
-        return _back_to(canonical)
+        return _decide(request, canonical)
     live = canonical.sign_offs.select_related("revision").first()
+    refusal = _sign_off_refusal(canonical, latest, request.user)
     return _render(
         admin_view,
         request,
@@ -135,12 +122,51 @@ def sign_off(admin_view, request, pk):
             "title": f"Sign off “{latest.content['question']}”",
             "article": canonical,
             "revision": latest,
-            "already_signed": not editorial.needs_sign_off(latest),
-            "answer_html": render_markdown(latest.content["answer"]),
-            "rows": diff.compare(live.revision, latest) if live and live.revision != latest else None,
+            "refusal": refusal,
+            "answer_html": render_markdown(latest.content.get("answer", "")),
+            "diff": diff.compare(live.revision.content, latest.content) if live and live.revision != latest else None,
+            "fields": diff.show(latest.content),
+            "live_revision": live.revision if live else None,
             "reviewer": _reviewer_or_none(request.user),
+            "requests": editorial.open_change_requests(canonical),
         },
     )
+
+
+def _sign_off_refusal(canonical, latest, user) -> str:
+    """Return why `user` cannot sign off `latest` now, or "" if they can."""
+    if not editorial.needs_sign_off(latest):
+        return "This revision is already signed off. There is nothing to sign."
+    if editorial.working_copy(canonical).state != Article.State.IN_REVIEW:
+        return "This revision has not been submitted for review yet: its editor submits it when it is ready."
+    if not settings.DRUGREF_SAME_PERSON_SIGN_OFF and user in editorial.authors_since_sign_off(canonical, latest.number):
+        return "You wrote part of this revision, so another medical reviewer must sign it off."
+    return ""
+
+
+def _decide(request, canonical):
+    """Sign off the posted revision, or (with the "request changes" button) send it back with the comment."""
+    posted = forms.SignOffForm(request.POST)
+    try:
+        if not posted.is_valid():
+            raise editorial.EditorialError(
+                "; ".join(f"{name.replace('_', ' ')}: {' '.join(errors)}" for name, errors in posted.errors.items())
+            )
+        number = posted.cleaned_data["revision"]
+        if "request_changes" in request.POST:
+            editorial.request_changes(
+                canonical, user=request.user, revision_number=number, comment=posted.cleaned_data["comment"]
+            )
+            messages.success(request, f"Revision {number} was sent back to its editor with your comment.")
+            return _back_to(canonical)
+        signed = editorial.sign_off(
+            canonical, user=request.user, revision_number=number, change_note=posted.cleaned_data["change_note"]
+        )
+    except editorial.EditorialError as refusal:
+        messages.error(request, str(refusal))
+        return redirect("admin:monographs_article_sign_off", canonical.pk)
+    messages.success(request, f"Signed off revision {signed.revision.number} as {signed.reviewer}: the answer is live.")
+    return _back_to(canonical)
 
 
 def _reviewer_or_none(user):
@@ -150,9 +176,55 @@ def _reviewer_or_none(user):
         return None
 
 
+@dataclass
+class HistoryEntry:
+    """One line of an answer's audit trail: a saved revision, a sign-off or another review step."""
+
+    when: datetime
+    who: str
+    what: str
+    why: str = ""
+    revision: Revision | None = None  # set for saved revisions, which can be compared and restored
+    flag: str = ""
+
+
+def _who(user, default="—"):
+    return (user.get_full_name() or user.get_username()) if user else default
+
+
+def history(canonical) -> list[HistoryEntry]:
+    """Return every event in an answer's life, newest first: saves, imports, review steps, sign-offs, withdrawals."""
+    entries = [
+        HistoryEntry(
+            r.created_at,
+            _who(r.created_by, "An import" if r.source in (Revision.Source.IMPORT, Revision.Source.UNDO) else "—"),
+            f"{r.get_source_display()}: revision {r.number}",
+            r.note,
+            revision=r,
+        )
+        for r in canonical.revisions.select_related("created_by")
+    ]
+    for signed in canonical.sign_offs.select_related("reviewer", "revision", "signed_by"):
+        entries.append(
+            HistoryEntry(
+                signed.signed_at,
+                _who(signed.signed_by, str(signed.reviewer)),
+                f"Signed off revision {signed.revision.number} as {signed.reviewer}",
+                signed.change_note,
+                flag="Signed off by a person who also wrote it (DRUGREF_SAME_PERSON_SIGN_OFF)"
+                if signed.same_person
+                else "",
+            )
+        )
+    for event in canonical.events.select_related("created_by"):
+        what = event.get_kind_display() + (f": revision {event.revision_number}" if event.revision_number else "")
+        entries.append(HistoryEntry(event.created_at, _who(event.created_by), what, event.note))
+    return sorted(entries, key=lambda entry: entry.when, reverse=True)
+
+
 def revisions(admin_view, request, pk):
     canonical = admin_view.get_canonical(request, pk)
-    history = canonical.revisions.select_related("created_by", "sign_off__reviewer")
+    entries = history(canonical)
     return _render(
         admin_view,
         request,
@@ -160,7 +232,8 @@ def revisions(admin_view, request, pk):
         {
             "title": f"History of “{canonical}”",
             "article": canonical,
-            "revisions": history,
+            "entries": entries,
+            "newest": max((e.revision.number for e in entries if e.revision), default=None),
             "can_change": admin_view.has_change_permission(request),
         },
     )
@@ -186,7 +259,7 @@ def compare(admin_view, request, pk):
             "article": canonical,
             "old": old,
             "new": new,
-            "rows": diff.compare(old, new),
+            "diff": diff.compare(old.content, new.content),
         },
     )
 
@@ -212,8 +285,8 @@ def restore(admin_view, request, pk, number):
     )
 
 
-def confirm_withdrawal(admin_view, request, queryset):
-    """Ask before withdrawing, listing the published answers that link to each one."""
+def confirm_withdrawal(admin_view, request, queryset, *, reason_missing=False):
+    """Ask before withdrawing, and why, listing the published answers that link to each one."""
     answers = [
         {"article": article, "linked_from": list(editorial.linking_answers(article))}
         for article in queryset.canonical().live()
@@ -226,5 +299,6 @@ def confirm_withdrawal(admin_view, request, queryset):
             "title": "Withdraw answers from the site?",
             "answers": answers,
             "selected": request.POST.getlist("_selected_action"),
+            "reason_missing": reason_missing,
         },
     )

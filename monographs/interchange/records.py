@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..models import SUBJECT_KINDS
+from ..text import normalise, normalised_or_same
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,11 @@ class SubjectRecord:
     name: str
     fields: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        # Every format stores text as the admin's forms do (monographs.text).
+        self.name = normalise(self.name)
+        self.fields = {name: normalised_or_same(value) for name, value in self.fields.items()}
+
     @property
     def key(self):
         return SUBJECT_KINDS[self.kind].key(self.name, self.fields.get("credentials", ""))
@@ -96,6 +102,10 @@ class ArticleRecord:
     read_next: list[str] | None = None
     # Where each field was read, so a problem names the right line.
     lines: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        # Every format stores text as the admin's forms do (monographs.text).
+        self.question, self.answer, self.summary = map(normalise, (self.question, self.answer, self.summary))
 
     def line_of(self, name: str) -> int:
         """Return the line a field came from, or the record's first line."""

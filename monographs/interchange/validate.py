@@ -13,7 +13,7 @@ from django.core.validators import URLValidator, validate_slug
 
 from ..content import LINK_MODELS
 from ..lookups import matching
-from ..models import SUBJECT_KINDS, Article, Condition, Drug, Reviewer, SupportGroup
+from ..models import SUBJECT_KINDS, Article, ArticleRedirect, Condition, Drug, Reviewer, SupportGroup
 from .records import ArticleRecord, Problem, SubjectRecord
 
 LINK_FIELDS = tuple(LINK_MODELS)
@@ -158,6 +158,7 @@ class RunCheck:
                     Problem(path, line, name, f"no answer has the slug “{target}”, here or in the database")
                 )
         self._check_slugs_taken()
+        self._check_slugs_reserved()
         return self.problems
 
     def answer_keys(self) -> tuple[dict, set]:
@@ -174,6 +175,29 @@ class RunCheck:
                 owner = f"external ID “{external_id}”" if external_id else "no external ID"
                 self.problems.append(
                     Problem(path, line, "slug", f"“{slug}” belongs to another answer ({owner}) in the database")
+                )
+
+    def _check_slugs_reserved(self):
+        """A record must not take an old address that still leads to a different answer (editorial.reserved_by)."""
+        redirects = matching(
+            ArticleRedirect.objects.all(),
+            "old_slug",
+            self.slugs,
+            "old_slug",
+            "article__external_id",
+            "article__question",
+        )
+        for slug, external_id, question in redirects:
+            path, line, wanted = self.slugs[slug]
+            if not wanted or external_id != wanted:
+                self.problems.append(
+                    Problem(
+                        path,
+                        line,
+                        "slug",
+                        f"“{slug}” is an old address of another answer (“{question}”) and still leads there; "
+                        "choose another slug, or release the address in the admin (Article redirects) first",
+                    )
                 )
 
 

@@ -15,4 +15,7 @@ def review_counts(context):
         "overdue": Article.objects.overdue().count(),
         "due_soon": Article.objects.due_soon().count(),
         "awaiting_sign_off": Article.objects.awaiting_sign_off().count(),
+        "waiting_for_me": (
+            Article.objects.waiting_for(user).count() if user.has_perm("monographs.sign_off_article") else None
+        ),
     }

@@ -522,6 +522,7 @@ class SignOff(models.Model):
     )
     same_person = models.BooleanField(
         default=False,
+        db_default=False,  # imports write sign-offs with COPY, naming only the columns they know
         help_text="The reviewer also wrote part of what they signed off (allowed by DRUGREF_SAME_PERSON_SIGN_OFF).",
     )
 

@@ -252,7 +252,7 @@ def test_the_redirect_keeps_the_query_string(editor_client, reviewer_client, rea
     renamed(editor_client, reviewer_client)
     response = reader.get("/medical-answers/old-question/?utm_source=x")
     assert response.status_code == 301
-    assert response.url == "/medical-answers/new-address/?utm_source=x"
+    assert response["Location"] == "/medical-answers/new-address/?utm_source=x"
 
 
 # The small things

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='signoff',
             name='same_person',
-            field=models.BooleanField(default=False, help_text='The reviewer also wrote part of what they signed off (allowed by DRUGREF_SAME_PERSON_SIGN_OFF).'),
+            field=models.BooleanField(db_default=False, default=False, help_text='The reviewer also wrote part of what they signed off (allowed by DRUGREF_SAME_PERSON_SIGN_OFF).'),
         ),
         migrations.AlterField(
             model_name='revision',

@@ -130,9 +130,12 @@ def test_a_published_answer_shows_through_varnish_and_every_app_server_at_once(s
 
 
 def test_an_answer_signed_off_through_one_app_server_is_live_on_the_other(servers, pharmacist):
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("writer", password="pw")  # two people: one writes, the pharmacist signs
     first, second, _ = servers
     editor = HttpSession(first)
-    assert editor.log_in("pharmacist", "pw") == 302
+    assert editor.log_in("writer", "pw") == 302
     add = "/admin/monographs/article/add/"
     new = {"question": ["Is Besponsa given in hospital?"], "slug": ["besponsa-in-hospital"], "answer": ["Yes."]}
     assert editor.request(add, form_values(editor.request(add)[1], "article_form") | new)[0] == 302
@@ -141,9 +144,12 @@ def test_an_answer_signed_off_through_one_app_server_is_live_on_the_other(server
     assert editor.request(f"/admin/monographs/article/{pk}/submit/", token)[0] == 302
     assert http_get(second + "/medical-answers/besponsa-in-hospital/")[0] == 404  # cached as 404 on the other
 
+    reviewer = HttpSession(first)
+    assert reviewer.log_in("pharmacist", "pw") == 302
+    token = {"csrfmiddlewaretoken": [c.value for c in reviewer.jar if c.name == "csrftoken"]}
     sign_off = f"/admin/monographs/article/{pk}/sign-off/"
-    revision = re.search(r'name="revision" value="(\d+)"', editor.request(sign_off)[1])[1]
-    assert editor.request(sign_off, token | {"revision": [revision], "change_note": ["First version"]})[0] == 302
+    revision = re.search(r'name="revision" value="(\d+)"', reviewer.request(sign_off)[1])[1]
+    assert reviewer.request(sign_off, token | {"revision": [revision], "change_note": ["First version"]})[0] == 302
 
     status, _, body = http_get(second + "/medical-answers/besponsa-in-hospital/")
     assert (status, "Is Besponsa given in hospital?" in body) == (200, True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db.models import CharField, Value
 from django.utils.html import strip_tags
 
+from . import sources
 from .caching import tags as cache_tags
 from .models import Article, Condition, Drug, ReadNext, RelatedQuestion, Reviewer, SupportGroup
 from .prepared import Prepared
@@ -58,6 +59,10 @@ class AnswerPage:
     related_medical_questions: list[Article] = field(default_factory=list)
     tags: set[str] = field(default_factory=set)
 
+    @property
+    def sources(self) -> list[sources.Source]:
+        return sources.shown(self.article.sources)
+
     def structured_data(self, absolute) -> dict:
         """Return schema.org MedicalWebPage data, from the same fields the page shows."""
         article = self.article
@@ -82,6 +87,8 @@ class AnswerPage:
                 "acceptedAnswer": {"@type": "Answer", "text": strip_tags(article.answer_html).strip(), "url": url},
             },
         }
+        if cited := self.sources:
+            data["citation"] = [source.structured_data() for source in cited]
         if article.reviewer and article.reviewed_on:
             reviewer = article.reviewer
             data |= {
@@ -155,7 +162,7 @@ def _related_medical_questions(article, canonical):
 # What a page shows of the answer itself (the Markdown source stays behind), and of its reviewer,
 # in the models' field order, as Model.from_db() takes them.
 _SHOWN = {"id", "question", "slug", "answer_html", "summary", "state", "reviewer_id", "reviewed_on", "draft_of_id"}
-_SHOWN |= {"change_log", "updated_at"}
+_SHOWN |= {"change_log", "updated_at", "sources"}
 ARTICLE_FIELDS = tuple(field.attname for field in Article._meta.concrete_fields if field.attname in _SHOWN)
 REVIEWER_FIELDS = tuple(
     field.attname for field in Reviewer._meta.concrete_fields if field.attname in {"name", "credentials", "slug"}

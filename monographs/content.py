@@ -12,7 +12,7 @@ from .models import KIND_OF_LIST, Article, ReadNext, RelatedQuestion
 from .text import normalised_or_same
 
 # What a revision records, and what a sign-off publishes.
-CONTENT_FIELDS = ("question", "slug", "answer", "summary", "review_interval_days")
+CONTENT_FIELDS = ("question", "slug", "answer", "summary", "sources", "review_interval_days")
 SUBJECT_FIELDS = tuple(KIND_OF_LIST)  # "drugs", "conditions", "support_groups"
 LINK_MODELS = {"related_questions": RelatedQuestion, "read_next": ReadNext}
 FIELDS = (*CONTENT_FIELDS, *SUBJECT_FIELDS, *LINK_MODELS)  # everything an answer carries, in reading order

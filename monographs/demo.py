@@ -1,7 +1,9 @@
 """The demo content: the Besponsa answer page and what its sections link to.
 
 Every sentence here restates the Besponsa answer page; nothing adds a
-medical claim of its own.
+medical claim of its own. The answers are import files (content/demo/): the
+Besponsa answer in Markdown, with its boxed warning set apart and its source,
+the others as saved pages.
 """
 
 from pathlib import Path

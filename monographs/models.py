@@ -243,6 +243,14 @@ class Article(models.Model):
         blank=True,
         help_text="One or two sentences for search results and the page's meta description.",
     )
+    sources = models.JSONField(
+        default=list,
+        db_default=[],
+        blank=True,
+        editable=False,  # edited as rows of their own in the admin (admin/forms.SourceFormSet)
+        help_text="The references the answer rests on, in order: each with a title and optionally a publisher "
+        "or author, a web address, dates published and accessed, and a section (monographs/sources.py).",
+    )
     drugs = models.ManyToManyField(
         Drug, blank=True, related_name="articles", help_text="The drugs this answer is about."
     )

@@ -53,16 +53,36 @@ _ORDERED_ITEM = re.compile(r"^(\s*\d+)([.)])")
 _OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 
 
+# Safety information set apart: a quote whose first paragraph is only a bold label such as
+# "**Boxed warning**" becomes an aside headed by that label. Matched in the sanitised HTML, so
+# the label is already escaped text and nothing else can make an aside.
+_WARNING = re.compile(
+    r"<blockquote>\s*<p><strong>((?:[A-Za-z][A-Za-z ]{0,40} )?(?:warning|safety information|precautions?))"
+    r"</strong></p>(.*?)</blockquote>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def render_markdown(source: str) -> str:
-    """Return sanitised HTML for Markdown source."""
+    """Return sanitised HTML for Markdown source, with its warning blocks set apart."""
     html = pyromark.html(source, options=_OPTIONS)
-    return nh3.clean(
+    html = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     ).strip()
+    count = iter(range(1, 1000))
+
+    def aside(match):
+        n = next(count)
+        return (
+            f'<aside class="warning" aria-labelledby="warning-{n}">'
+            f'<h3 id="warning-{n}">{match.group(1)}</h3>{match.group(2).strip()}</aside>'
+        )
+
+    return _WARNING.sub(aside, html)
 
 
 class _Markup(HTMLParser):

@@ -5,7 +5,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "monographs" / "content" / "demo"
-SEED = CONTENT_DIR / "besponsa.txt"
+# The model page, as saved from the browser: the demo's Besponsa answer says every word of it, in order.
+SEED = Path(__file__).resolve().parent.parent / "docs" / "examples" / "besponsa.txt"
 BESPONSA_URL = "/medical-answers/how-does-besponsa-work-to-treat-acute-lymphoblastic-leukemia-all/"
 
 

@@ -19,6 +19,7 @@ def content(**fields):
         "slug": "is-it-safe",
         "answer": "One.\n\nTwo.",
         "summary": "",
+        "sources": [],
         "review_interval_days": None,
         "drugs": [],
         "conditions": [],
@@ -43,7 +44,7 @@ def test_every_field_is_compared_and_changed_ones_come_first(make_article):
     )
     result = diff.compare(old, new)
     assert [row.name for row in result.fields] == [
-        "question", "slug", "answer", "summary", "review_interval_days",
+        "question", "slug", "answer", "summary", "sources", "review_interval_days",
         "drugs", "conditions", "support_groups", "related_questions", "read_next",
     ]  # fmt: skip
     assert [row.label for row in result.changed] == [
@@ -84,7 +85,7 @@ def test_long_runs_of_unchanged_paragraphs_are_folded():
 def test_identical_revisions_have_no_changed_field():
     same = content(answer="A.\n\nB.")
     result = diff.compare(same, same)
-    assert result.changed == [] and len(result.unchanged) == 10
+    assert result.changed == [] and len(result.unchanged) == 11
 
 
 def test_a_200_kb_answer_with_many_changes_is_compared_quickly():

@@ -217,7 +217,7 @@ def test_history_lists_revisions_and_compares_two_side_by_side(editor_client, re
     diff = editor_client.get(f"{ADMIN}{article.pk}/revisions/compare/?a=1&b=2").content.decode()
     assert "<del>&lt;with&gt; </del><ins>without </ins>" in diff and "<with>" not in diff
     assert "<del>with </del><ins>without </ins>" in diff  # the question, word by word
-    assert "Unchanged: address (slug), summary, review interval, drugs" in diff
+    assert "Unchanged: address (slug), summary, sources, review interval, drugs" in diff
     same = editor_client.get(f"{ADMIN}{article.pk}/revisions/compare/?a=2&b=2")
     assert same.status_code == 200
     assert (

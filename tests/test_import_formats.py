@@ -13,6 +13,16 @@ from monographs.models import Article, Drug, ImportBatch, Revision, SignOff, Sup
 pytestmark = pytest.mark.django_db
 
 
+FULL_SOURCE = {
+    "title": "BESPONSA: Prescribing Information",
+    "publisher": "Pfizer",
+    "url": "https://example.org/besponsa.pdf",
+    "published_on": "2024-03-01",
+    "accessed_on": "2024-03-12",
+    "section": "§5.1",
+}
+
+
 def answer(slug, **fields):
     return {"kind": "article", "slug": slug, "question": f"What about {slug}?", "answer": f"About {slug}.", **fields}
 
@@ -269,7 +279,9 @@ def test_undo_refuses_when_later_edits_would_be_lost(tmp_path):
 @pytest.mark.parametrize("fmt", ["jsonl", "markdown"])
 def test_export_import_export_is_byte_identical(tmp_path, fmt, django_db_blocker):
     call_command("load_demo", verbosity=0)
-    Article.objects.filter(slug="how-is-besponsa-given").update(external_id="ext-1", review_interval_days=91)
+    Article.objects.filter(slug="how-is-besponsa-given").update(
+        external_id="ext-1", review_interval_days=91, sources=[FULL_SOURCE, {"title": "A title alone"}]
+    )
     first, second = tmp_path / f"one.{fmt}", tmp_path / f"two.{fmt}"
     call_command("export_articles", format=fmt, output=str(first), verbosity=0)
     Article.objects.all().delete()

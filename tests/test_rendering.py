@@ -1,5 +1,7 @@
 """Markdown is rendered once and sanitised; plain text stays plain text."""
 
+import re
+
 import pytest
 
 from monographs.rendering import escape_markdown, render_markdown
@@ -45,3 +47,47 @@ def test_escaped_plain_text_renders_as_the_same_words(text):
     from html import unescape
 
     assert unescape(render_markdown(escape_markdown(text))) == f"<p>{text}</p>"
+
+
+def test_a_warning_block_is_set_apart_as_an_aside_with_a_heading():
+    html = render_markdown("Intro.\n\n> **Boxed warning**\n>\n> Severe liver damage.\n\n> **Warning**\n>\n> Second.")
+    assert html == (
+        "<p>Intro.</p>\n"
+        '<aside class="warning" aria-labelledby="warning-1"><h3 id="warning-1">Boxed warning</h3>'
+        "<p>Severe liver damage.</p></aside>\n"
+        '<aside class="warning" aria-labelledby="warning-2"><h3 id="warning-2">Warning</h3><p>Second.</p></aside>'
+    )
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "> Just a quote.",
+        "> **Note**\n>\n> Not safety information.",
+        "> **Boxed warning** and more words\n>\n> text",
+    ],
+)
+def test_other_quotes_stay_quotes(markdown):
+    assert "<aside" not in render_markdown(markdown) and "<blockquote>" in render_markdown(markdown)
+
+
+def test_a_warning_block_is_sanitised_like_everything_else():
+    html = render_markdown(
+        '> **<img src=x onerror="alert(1)">Boxed warning**\n>\n> <script>alert(2)</script>Text [x](javascript:alert(3))'
+    )
+    assert '<h3 id="warning-1">Boxed warning</h3>' in html
+    assert "<img" not in html and "<script" not in html and 'href="javascript' not in html and "onerror" not in html
+
+
+@pytest.mark.django_db
+def test_the_demo_answer_sets_its_boxed_warning_apart_with_every_word_of_the_model_page_in_order(client):
+    from django.core.management import call_command
+
+    from .support import BESPONSA_URL, assert_in_order, seed_blocks, visible_text
+
+    call_command("load_demo", verbosity=0)
+    html = client.get(BESPONSA_URL).content.decode()
+    warning = re.search(r'<aside class="warning" aria-labelledby="warning-1">(.*?)</aside>', html, re.S).group(1)
+    assert '<h3 id="warning-1">Boxed warning</h3>' in warning
+    assert "includes a boxed warning for severe liver damage (hepatotoxicity)." in warning
+    assert_in_order(visible_text(html), seed_blocks())

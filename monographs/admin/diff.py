@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from .. import sources
 from ..content import CONTENT_FIELDS, FIELDS
 from ..models import Article, Condition, Drug, SupportGroup
 from ..text import normalised_or_same
@@ -33,6 +34,8 @@ LABELS = {name: Article._meta.get_field(name).verbose_name for name in CONTENT_F
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # A word or a mark with the spaces after it: few tokens repeat often enough to slow the matcher.
 _TOKEN = re.compile(r"\w+\s*|[^\w\s]\s*|\s+")
+# Fields shown as lists, item by item.
+LISTS = (*NAMED_MODELS, "sources")
 # Runs of unchanged paragraphs longer than this are folded away, keeping one each side for context.
 _CONTEXT = 1
 # How far ahead a changed paragraph's rewrite is looked for among the new ones.
@@ -65,7 +68,8 @@ def display_values(content: dict) -> dict[str, list[str]]:
         names[name] = [found.get(pk, f"(deleted #{pk})") for pk in ids[name]]
     texts = {name: [normalised_or_same(content.get(name) or "")] for name in ("question", "slug", "answer", "summary")}
     interval = {"review_interval_days": [_interval(content.get("review_interval_days"))]}
-    return {name: (names | texts | interval)[name] for name in FIELDS}
+    cited = {"sources": [str(source) for source in sources.shown(content.get("sources"))]}
+    return {name: (names | texts | interval | cited)[name] for name in FIELDS}
 
 
 def _interval(days) -> str:
@@ -95,7 +99,7 @@ def compare(old_content: dict, new_content: dict) -> Diff:
     rows = []
     for name in FIELDS:
         old, new = before[name], after[name]
-        html = _list_diff(old, new) if name in NAMED_MODELS else _text_diff(old[0], new[0])
+        html = _list_diff(old, new) if name in LISTS else _text_diff(old[0], new[0])
         rows.append(FieldDiff(name, label(name), old != new, html))
     return Diff(rows)
 
@@ -104,7 +108,7 @@ def show(content: dict) -> Diff:
     """Return every field of one revision as it reads, nothing marked: what a sign-off of a new answer approves."""
     rows = []
     for name, values in display_values(content).items():
-        if name in NAMED_MODELS:
+        if name in LISTS:
             html = format_html_join("", "<li>{}</li>", ((v,) for v in values)) if values else mark_safe("<li>None</li>")
             html = format_html('<ul class="diff-list">{}</ul>', html)
         else:

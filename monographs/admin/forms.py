@@ -3,13 +3,51 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .. import editorial
+from .. import editorial, sources
 from ..content import SUBJECT_FIELDS, three_way
 from ..models import Article
 from . import diff
 
 # The fields of the answer form an edit conflict is resolved for, one by one; links are saved row by row.
-MERGED_FIELDS = ("question", "slug", "answer", "summary", "review_interval_days", *SUBJECT_FIELDS)
+MERGED_FIELDS = ("question", "slug", "answer", "summary", "sources", "review_interval_days", *SUBJECT_FIELDS)
+
+
+class SourceForm(forms.Form):
+    """One source of an answer; a row left empty is no source. The rules are monographs.sources.clean's."""
+
+    title = forms.CharField(max_length=sources.MAX_LENGTHS["title"], required=False)
+    publisher = forms.CharField(
+        label="publisher or author", max_length=sources.MAX_LENGTHS["publisher"], required=False
+    )
+    url = forms.CharField(label="web address", max_length=sources.MAX_LENGTHS["url"], required=False)
+    published_on = forms.DateField(label="published", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    accessed_on = forms.DateField(label="accessed", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    section = forms.CharField(
+        max_length=sources.MAX_LENGTHS["section"],
+        required=False,
+        help_text="e.g. “Boxed warning” or “§5.1”",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        row = self.prefix.rsplit("-", 1)[-1]
+        for name, field in self.fields.items():
+            # The table's column headings are not labels: each box says what it is.
+            label = "order" if name == "ORDER" else ("delete" if name == "DELETE" else field.label)
+            field.widget.attrs["aria-label"] = f"Source {int(row) + 1 if row.isdigit() else ''}: {label}"
+
+    def clean(self):
+        data = super().clean()
+        self.source = None
+        if not any(data.get(key) for key in sources.KEYS):
+            return data
+        self.source, problems = sources.clean({key: data.get(key) for key in sources.KEYS})
+        for key, message in problems.items():
+            self.add_error(key if key in self.fields else None, f"The {sources.LABELS.get(key, key)} {message}.")
+        return data
+
+
+SourceFormSet = forms.formset_factory(SourceForm, extra=2, can_order=True, can_delete=True)
 
 
 class ArticleForm(forms.ModelForm):
@@ -40,6 +78,11 @@ class ArticleForm(forms.ModelForm):
         self.conflict = None
         if self.instance.pk:
             self.fields["base_version"].initial = self.canonical.version
+        # A post without the sources rows (a script, an old form) leaves the sources as they are.
+        sent = self.is_bound and "sources-TOTAL_FORMS" in self.data
+        self.sources = SourceFormSet(
+            self.data if sent else None, prefix="sources", initial=list(self.instance.sources or [])
+        )
 
     @property
     def canonical(self):
@@ -71,6 +114,12 @@ class ArticleForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.sources.is_bound:
+            if not self.sources.is_valid():
+                raise ValidationError("Check the sources: one of them is not right.", code="sources")
+            # In the order the rows are numbered; rows marked for deletion and empty rows left out.
+            self.instance.sources = [form.source for form in self.sources.ordered_forms if form.source]
+        cleaned["sources"] = self.instance.sources
         if self.instance.pk and not self.errors:
             self._take_chosen_versions()
             self._check_version()
@@ -121,7 +170,18 @@ class ArticleForm(forms.ModelForm):
 
     def _set(self, name, value):
         key = self.add_prefix(name)
-        if name in SUBJECT_FIELDS:
+        if name == "sources":
+            # The rows are re-sent as theirs, in their order.
+            for old in [k for k in self.data if k.startswith("sources-")]:
+                del self.data[old]
+            rows = value or []
+            fields = {"sources-TOTAL_FORMS": str(len(rows)), "sources-INITIAL_FORMS": "0"}
+            for n, source in enumerate(rows):
+                fields |= {f"sources-{n}-{k}": v for k, v in source.items()} | {f"sources-{n}-ORDER": str(n + 1)}
+            for k, v in fields.items():
+                self.data[k] = v
+            self.sources = SourceFormSet(self.data, prefix="sources")
+        elif name in SUBJECT_FIELDS:
             self.data.setlist(key, [str(pk) for pk in value or []])
         else:
             self.data[key] = "" if value is None else str(value)
@@ -134,7 +194,9 @@ class ArticleForm(forms.ModelForm):
         theirs = self.canonical.revisions.filter(number=self.cleaned_data.get("base_version")).first()
         for name in chosen if theirs else ():
             value = theirs.content.get(name)
-            if name in SUBJECT_FIELDS:
+            if name == "sources":
+                self.instance.sources = value or []
+            elif name in SUBJECT_FIELDS:
                 value = self.fields[name].queryset.filter(pk__in=value or [])
             self.cleaned_data[name] = value
 

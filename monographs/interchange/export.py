@@ -54,6 +54,7 @@ ROW_FIELDS = (
     "reviewer_id",
     "reviewed_on",
     "review_interval_days",
+    "sources",
 )
 
 
@@ -87,6 +88,8 @@ def _record(row, reviewers, names) -> dict:
         record["reviewed_on"] = row["reviewed_on"].isoformat()
     if row["review_interval_days"]:
         record["review_interval_days"] = row["review_interval_days"]
+    if row["sources"]:
+        record["sources"] = row["sources"]
     return record | names
 
 

@@ -29,7 +29,7 @@ from .fast.background import ahead
 from .records import ArticleRecord, SubjectRecord
 
 BATCH = 1000
-TEXT_FIELDS = ("question", "slug", "answer", "summary", "state", "reviewed_on", "review_interval_days")
+TEXT_FIELDS = ("question", "slug", "answer", "summary", "sources", "state", "reviewed_on", "review_interval_days")
 LINKS = LINK_MODELS
 SUBJECTS = {relation: kind.name for relation, kind in KIND_OF_LIST.items()}  # "drugs": "drug"
 
@@ -40,12 +40,12 @@ COLUMNS = {name: ("article_id", f"{kind.model._meta.model_name}_id") for name, k
 }
 # What the loader reads of an answer in the database to compare a record with (the answer by its MD5).
 ROW_FIELDS = (
-    "question", "slug", "summary", "review_interval_days", "state", "reviewer_id", "reviewed_on", "external_id",
-    "version",
+    "question", "slug", "summary", "sources", "review_interval_days", "state", "reviewer_id", "reviewed_on",
+    "external_id", "version",
 )  # fmt: skip
 NEW_COLUMNS = ("id", "answer", "answer_html", "created_at", "updated_at", *ROW_FIELDS)
-NEW_ROW = {"review_interval_days": None, "external_id": None, "version": 1}
-NEW_CONTENT = {"review_interval_days": None} | {name: [] for name in THROUGH}
+NEW_ROW = {"review_interval_days": None, "sources": [], "external_id": None, "version": 1}
+NEW_CONTENT = {"review_interval_days": None, "sources": []} | {name: [] for name in THROUGH}
 REVISION_FIELDS = (*CONTENT_FIELDS, *SUBJECT_FIELDS, *LINKS)
 CHANGE_NAMES = {"reviewer_id": "reviewer", "reviewed_on": "review date", "external_id": "external ID"}
 
@@ -273,6 +273,8 @@ class Loader:
         values = {name: getattr(record, name) for name in TEXT_FIELDS}
         if not record.carries_review_interval:
             del values["review_interval_days"]  # a saved page has none: keep the answer's own
+        if record.sources is None:
+            del values["sources"]  # nor sources
         values["reviewer_id"] = (
             self.ids["reviewer"][self._subject_key("reviewer", record.reviewer)] if record.reviewer else None
         )

@@ -7,6 +7,7 @@ line and field of anything wrong.
 
 from datetime import date
 
+from .. import sources
 from ..models import KIND_OF_LIST, SUBJECT_KINDS
 from ..slugs import slug_for
 from .records import (
@@ -21,7 +22,7 @@ from .records import (
 
 ARTICLE_FIELDS = {
     "kind", "external_id", "slug", "question", "answer", "summary", "state", "reviewer", "reviewed_on",
-    "review_interval_days", "drugs", "conditions", "support_groups", "related_questions", "read_next",
+    "review_interval_days", "sources", "drugs", "conditions", "support_groups", "related_questions", "read_next",
 }  # fmt: skip
 
 
@@ -58,6 +59,22 @@ class _Reader:
             self.fail(name, "expected a list of names")
             return None
         return [v.strip() for v in value]
+
+    def sources(self, name):
+        """Read a list of sources (monographs/sources.py), naming each problem's source and field."""
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            self.fail(name, "expected a list of sources, each with a title")
+            return None
+        cleaned = []
+        for n, item in enumerate(value, 1):
+            source, problems = sources.clean(item)
+            for key, message in problems.items():
+                self.fail(name, f"source {n}: {sources.LABELS.get(key, key)} {message}")
+            cleaned.append(source)
+        return cleaned
 
     def day(self, name):
         value = self.data.get(name)
@@ -128,6 +145,7 @@ def _article(read: _Reader, answer):
         conditions=[ConditionRef(name) for name in read.names("conditions") or []],
         external_id=external_id.strip() or None if external_id else None,
         review_interval_days=read.whole_number("review_interval_days"),
+        sources=read.sources("sources"),
         support_groups=None if groups is None else [SupportGroupRef(name) for name in groups],
         related_questions=read.names("related_questions"),
         read_next=read.names("read_next"),

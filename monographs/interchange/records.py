@@ -97,6 +97,7 @@ class ArticleRecord:
     external_id: str | None = None
     review_interval_days: int | None = None
     carries_review_interval: bool = True
+    sources: list[dict] | None = None  # as monographs.sources.clean keeps them
     support_groups: list[SupportGroupRef] | None = None
     related_questions: list[str] | None = None
     read_next: list[str] | None = None

@@ -4,7 +4,6 @@ Each view names what its page shows as cache tags (see caching.tags), so that
 the page cache and the front cache drop the page exactly when that changes.
 """
 
-import string
 from dataclasses import dataclass
 
 from django.http import Http404, HttpResponse
@@ -12,18 +11,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 
-from . import answer_page
+from . import answer_page, browse
 from .caching import tags as cache_tags
 from .caching.pages import public_page
 from .models import Article, ArticleRedirect, Condition, Drug, Page, Reviewer, SupportGroup
 from .pagination import Window
 from .search import MAX_QUERY_LENGTH, clean_query, highlighted
+from .slugs import url_for_slug
 
 LATEST_ON_HOME = 10
 PER_PAGE = 50
 RESULTS_PER_PAGE = 20
 MAX_COUNTED = 1000
-LETTERS = string.ascii_lowercase
+LETTERS = browse.LETTERS
 
 
 @dataclass(frozen=True)
@@ -79,34 +79,56 @@ def home(request):
     return render_page(
         request,
         "monographs/home.html",
-        {"latest": latest, "letters": LETTERS},
+        {"latest": latest, "letters": _letter_bar("drugs", None)},
         meta={"description": "Answers to questions about medicines, written and medically reviewed by pharmacists."},
-        tags=[cache_tags.LATEST_ANSWERS],
+        tags=[cache_tags.LATEST_ANSWERS, cache_tags.SUBJECT_LISTS["drug"]],
         shows=latest,
     )
 
 
+ANSWERS_PER_DRUG = 10
+DRUGS_PER_PAGE = 20
+
+
 @public_page
-def answer_index(request, letter=None):
-    answers = Article.objects.live().for_list().order_by("question")
-    title = "Medical answers"
-    crumbs = [HOME, ANSWERS]
-    if letter is not None:
-        if len(letter) != 1 or letter not in LETTERS:
-            raise Http404("No such letter")
-        answers = answers.filter(question__istartswith=letter)
-        title = f"Medical answers: {letter.upper()}"
-        crumbs.append(Crumb(letter.upper(), request.path))
-    page = _paginate(request, answers)
+def answer_index(request):
+    """Every live answer, grouped by the drug it is about, drugs A to Z; then those about no drug."""
+    live = Article.objects.live()
+    with_answers = Drug.objects.filter(articles__in=live).distinct().order_by("brand_name")
+    page = _paginate(request, with_answers.values_list("pk", "brand_name", "slug"), DRUGS_PER_PAGE)
+    groups = answer_groups(page.object_list)
+    others = [] if page.has_next else list(live.filter(drugs=None).for_list().order_by("question")[:MAX_COUNTED])
     return render_page(
         request,
         "monographs/answer_index.html",
-        {"page": page, "letters": LETTERS, "letter": letter, "title": title},
-        crumbs=crumbs,
-        meta={"title": title, "description": "All medical answers on drugref, from A to Z."},
-        tags=[cache_tags.ANSWER_INDEX],
-        shows=page,
+        {"page": page, "groups": groups, "others": others, "title": "Medical answers"},
+        crumbs=[HOME, ANSWERS],
+        meta={"title": "Medical answers by drug", "description": "All medical answers on drugref, by drug."},
+        tags=[cache_tags.ANSWER_INDEX, cache_tags.SUBJECT_LISTS["drug"]],
     )
+
+
+def answer_groups(drugs) -> list[dict]:
+    """Return, for each (pk, brand name, slug) of `drugs`, its first live answers A to Z and how many it has."""
+    through = Article.drugs.through.objects.filter(drug_id__in=[pk for pk, _, _ in drugs], article__state="published")
+    rows = through.order_by("drug_id", "article__question").values_list("drug_id", "article__question", "article__slug")
+    answers = {pk: [] for pk, _, _ in drugs}
+    counts = dict.fromkeys(answers, 0)
+    for drug_id, question, slug in rows:
+        counts[drug_id] += 1
+        if len(answers[drug_id]) < ANSWERS_PER_DRUG:
+            answers[drug_id].append(Article(question=question, slug=slug))
+    return [
+        {"name": name, "url": url_for_slug("monographs:drug", slug), "answers": answers[pk], "count": counts[pk]}
+        for pk, name, slug in drugs
+    ]
+
+
+def old_answer_letter(request, letter):
+    """The answers' letter pages followed the first word of the question (How…, What…): readers browse drugs."""
+    if len(letter) != 1 or letter not in LETTERS:
+        raise Http404("No such letter")
+    return redirect("monographs:drugs_letter", letter=letter, permanent=True)
 
 
 @public_page
@@ -170,15 +192,33 @@ def render_answer(request, article, *, preview=False):
 SUBJECT_INDEXES = {"drugs": (Drug, "Drugs"), "conditions": (Condition, "Conditions")}
 
 
+def _letter_bar(kind, current) -> list[dict]:
+    """Return the A to Z bar: each letter, with the address of its page only if it has entries."""
+    used = browse.letters_in_use(kind)
+    return [
+        {"letter": letter, "url": reverse(f"monographs:{kind}_letter", args=[letter]) if letter in used else None,
+         "current": letter == current}
+        for letter in LETTERS
+    ]  # fmt: skip
+
+
 @public_page
-def subject_index(request, kind):
+def subject_index(request, kind, letter=None):
     model, title = SUBJECT_INDEXES[kind]
+    crumbs = [HOME, Crumb(title, reverse(f"monographs:{kind}"))]
+    if letter is not None:
+        if len(letter) != 1 or letter not in LETTERS:
+            raise Http404("No such letter")
+        title = f"{title}: {letter.upper()}"
+        crumbs.append(Crumb(letter.upper(), request.path))
+    page = _paginate(request, browse.entries(kind, letter))
+    page.object_list = browse.as_entries(kind, page.object_list)
     return render_page(
         request,
         "monographs/subject_index.html",
-        {"title": title, "page": _paginate(request, model.objects.all())},
-        crumbs=[HOME, Crumb(title, request.path)],
-        meta={"title": f"{title} A to Z"},
+        {"title": title, "page": page, "letters": _letter_bar(kind, letter), "kind": kind, "letter": letter},
+        crumbs=crumbs,
+        meta={"title": f"{title} A to Z" if letter is None else title},
         tags=[cache_tags.SUBJECT_LISTS[model._meta.model_name]],
     )
 

@@ -19,7 +19,8 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 PAGES = {
     "home": "/",
     "index": "/medical-answers/",
-    "letter": "/medical-answers/letter/w/",
+    "letter": "/drugs/letter/i/",
+    "conditions": "/conditions/",
     "answer": BESPONSA_URL,
     "drug": "/drugs/besponsa/",
     "drugs": "/drugs/",

@@ -145,13 +145,13 @@ def test_answer_page_query_count_is_the_same_for_1_and_20_links(
 
 
 PUBLIC_PAGES = [
-    ("/", 1),
-    ("/medical-answers/", 1),
-    ("/medical-answers/letter/w/", 1),
+    ("/", 2),
+    ("/medical-answers/", 3),
     (BESPONSA_URL, 4),
-    ("/drugs/", 1),
+    ("/drugs/", 2),
+    ("/drugs/letter/i/", 2),
     ("/drugs/besponsa/", 4),
-    ("/conditions/", 1),
+    ("/conditions/", 2),
     ("/conditions/acute-lymphoblastic-leukemia/", 4),
     ("/reviewers/judith-stewart/", 2),
     ("/support-groups/besponsa/", 4),
@@ -235,8 +235,9 @@ def test_print_stylesheet_hides_navigation(client, demo):
 
 
 @pytest.mark.parametrize("letter", ["ab", "abcdefghijklmnopqrstuvwxyz", "1", "é"])
-def test_a_letter_page_is_one_letter(client, db, letter):
-    assert client.get(f"/medical-answers/letter/{letter}/").status_code == 404
+@pytest.mark.parametrize("index", ["medical-answers", "drugs", "conditions"])
+def test_a_letter_page_is_one_letter(client, db, letter, index):
+    assert client.get(f"/{index}/letter/{letter}/").status_code == 404
 
 
 @pytest.mark.parametrize("url", ["/about/", "/editorial-policy/", "/medical-disclaimer/"])

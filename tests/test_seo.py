@@ -161,7 +161,7 @@ def test_nothing_that_is_not_live_leaks_anywhere(client, demo, make_article):
     urls = [
         "/",
         "/medical-answers/",
-        "/medical-answers/letter/h/",
+        "/drugs/letter/b/",
         BESPONSA_URL,
         "/drugs/besponsa/",
         "/conditions/acute-lymphoblastic-leukemia/",

@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 from django.urls import reverse
 
-# Lists of all live answers by title (the A to Z index); purged when an answer
-# goes live, leaves, or changes its question.
+# Lists of all live answers (the index, by drug); purged when an answer goes
+# live, leaves, or changes its question, address or drugs.
 ANSWER_INDEX = "answers"
 # Pages that follow the newest sign-offs or any answer's text (home, feeds,
 # the answers sitemap, search results); purged by every sign-off and withdrawal.
@@ -66,7 +66,8 @@ def answer_change(pk, before: dict | None, after: dict | None) -> set[str]:
     Content is a snapshot (question, slug, subject ids) with `reviewer_id`.
     """
     tags = {for_pk("article", pk), LATEST_ANSWERS}
-    if before is None or after is None or before["question"] != after["question"] or before["slug"] != after["slug"]:
+    # The answers index lists answers by question under their drugs.
+    if before is None or after is None or any(before.get(k) != after.get(k) for k in ("question", "slug", "drugs")):
         tags.add(ANSWER_INDEX)
     for content in filter(None, (before, after)):
         tags.add(for_path(reverse("monographs:article", kwargs={"slug": content["slug"]})))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 from django.db import connections
-from django.db.models import F, FloatField, Q, TextField, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
@@ -60,11 +60,15 @@ def parse(q: str) -> list[Term]:
 
 
 def search(queryset, q):
-    """Return `queryset` filtered to answers matching `q`, best first, each with a `snippet`."""
+    """Return `queryset` filtered to answers matching `q`, best first, each with a `snippet`.
+
+    Answers whose question names a drug or condition the query names come first ("inotuzumab" puts
+    "How does Besponsa work…?" above answers that only mention it), then by how well the text matches.
+    """
     found = _search(queryset, q, ranked=True)
     if found.query.is_empty():  # a blank query: none() has no rank to order by
         return found
-    return found.order_by("-rank", "-reviewed_on", "question")
+    return found.order_by("-about", "-rank", "-reviewed_on", "question")
 
 
 def matching(queryset, q):
@@ -79,8 +83,38 @@ def _search(queryset, q, *, ranked):
         return queryset.none()
     subjects = _subject_matches(queryset.model, wanted)
     if connections[queryset.db].vendor == "postgresql":
-        return _postgres(queryset, terms, subjects, ranked)
-    return _sqlite(queryset, terms, subjects, ranked)
+        found = _postgres(queryset, terms, subjects, ranked)
+    else:
+        found = _sqlite(queryset, terms, subjects, ranked)
+    return found.annotate(about=_question_about(queryset.model, wanted)) if ranked else found
+
+
+def _subject_filters(wanted: list[Term]) -> tuple[Q, Q, Q]:
+    """Return filters of the drugs and conditions the words name: drugs, conditions, conditions by full name."""
+    drugs, conditions, named = Q(), Q(), Q()
+    for term in wanted:
+        if len(term.text) >= 3:
+            drugs |= Q(brand_name__icontains=term.text) | Q(generic_name__icontains=term.text)
+            named |= Q(name__icontains=term.text)
+        conditions |= Q(abbreviation__iexact=term.text)
+    return drugs, conditions | named, named
+
+
+def _question_about(article_model, wanted):
+    """Whether an answer is about a drug or condition the query names, and its question says so by name."""
+    drug_links, condition_links = article_model.drugs.through, article_model.conditions.through
+    Drug, Condition = article_model.drugs.field.related_model, article_model.conditions.field.related_model
+    drugs, _, named = _subject_filters(wanted)
+    if not drugs:
+        return Value(False)
+    by_drug = drug_links.objects.filter(article_id=OuterRef("pk"), drug__in=Drug.objects.filter(drugs)).filter(
+        Q(article__question__icontains=F("drug__brand_name"))
+        | (Q(article__question__icontains=F("drug__generic_name")) & ~Q(drug__generic_name=""))
+    )
+    by_condition = condition_links.objects.filter(
+        article_id=OuterRef("pk"), condition__in=Condition.objects.filter(named)
+    ).filter(article__question__icontains=F("condition__name"))
+    return ExpressionWrapper(Exists(by_drug) | Exists(by_condition), output_field=BooleanField())
 
 
 def highlighted(snippet: str) -> str:
@@ -95,12 +129,7 @@ def _subject_matches(article_model, wanted: list[Term]):
     drug_links, condition_links = article_model.drugs.through, article_model.conditions.through
     Drug, Condition = article_model.drugs.field.related_model, article_model.conditions.field.related_model
 
-    drugs, conditions = Q(), Q()
-    for term in wanted:
-        if len(term.text) >= 3:
-            drugs |= Q(brand_name__icontains=term.text) | Q(generic_name__icontains=term.text)
-            conditions |= Q(name__icontains=term.text)
-        conditions |= Q(abbreviation__iexact=term.text)
+    drugs, conditions, _ = _subject_filters(wanted)
     # Names first (small tables), then their answers: no join of every answer with its subjects.
     by_drug = drug_links.objects.filter(drug__in=Drug.objects.filter(drugs).values("pk") if drugs else [])
     by_condition = condition_links.objects.filter(condition__in=Condition.objects.filter(conditions).values("pk"))

@@ -311,7 +311,14 @@ def search(request):
     exact = next(iter(same), None)
     if exact is not None:
         return redirect(exact)
-    page = _paginate(request, Article.objects.live().search(q).for_list(), RESULTS_PER_PAGE)
+    found_answers = (
+        Article.objects.live()
+        .search(q)
+        .for_list()
+        .select_related("reviewer")
+        .only("question", "slug", "reviewed_on", "updated_at", "reviewer__name", "reviewer__credentials")
+    )
+    page = _paginate(request, found_answers, RESULTS_PER_PAGE)
     results = [(answer, highlighted(answer.snippet)) for answer in page]
     # Counted without ranks or snippets, and only so far: a common word must not count the whole table.
     found = Article.objects.live().matching(q)[: MAX_COUNTED + 1].count() if results else 0

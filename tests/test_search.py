@@ -166,3 +166,63 @@ def test_results_page_queries_are_fixed(client, corpus, make_article, django_ass
 
 def test_search_runs_on_this_database():
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("inotuzumab", "How does Besponsa work to treat Acute Lymphoblastic Leukemia (ALL)?"),
+        ("Besponsa", "How does Besponsa work to treat Acute Lymphoblastic Leukemia (ALL)?"),
+    ],
+)
+def test_an_answer_whose_question_names_the_drug_ranks_above_those_that_mention_it(client, query, first):
+    from django.core.management import call_command
+
+    from monographs.models import Article, Drug
+
+    call_command("load_demo", verbosity=0)
+    besponsa = Drug.objects.get(brand_name="Besponsa")
+    # An answer that mentions the drug often, but is not about it by its question.
+    other = Article.objects.create(
+        question="What is a cytotoxic agent?",
+        slug="cytotoxic-agent",
+        answer="Inotuzumab ozogamicin, inotuzumab, inotuzumab: Besponsa carries one. " * 5,
+        state="published",
+        reviewer=Article.objects.live().first().reviewer,
+        reviewed_on=Article.objects.live().first().reviewed_on,
+    )
+    other.drugs.add(besponsa)
+    results = list(Article.objects.live().search(query))
+    questions = [a.question for a in results]
+    assert questions.index(first) < questions.index("What is a cytotoxic agent?")
+    assert results[0].question.lower().count("besponsa") == 1
+
+
+def test_a_condition_named_in_the_question_ranks_first(client, db):
+    from datetime import date
+
+    from monographs.models import Article, Condition, Reviewer
+
+    reviewer = Reviewer.objects.create(name="Ann Lee", slug="ann-lee")
+    leukemia = Condition.objects.create(name="Chronic Myeloid Leukemia", abbreviation="CML", slug="cml")
+    live = {"state": "published", "reviewer": reviewer, "reviewed_on": date(2024, 3, 12)}
+    mentions = Article.objects.create(
+        question="What is imatinib?", slug="imatinib", answer="Chronic myeloid leukemia, leukemia, leukemia.", **live
+    )
+    about = Article.objects.create(
+        question="Is Chronic Myeloid Leukemia curable?", slug="cml-curable", answer="Often controlled.", **live
+    )
+    for article in (mentions, about):
+        article.conditions.add(leukemia)
+    assert [a.question for a in Article.objects.live().search("myeloid leukemia")] == [
+        about.question,
+        mentions.question,
+    ]
+
+
+def test_results_show_the_reviewer_and_the_date(client, db):
+    from django.core.management import call_command
+
+    call_command("load_demo", verbosity=0)
+    text = visible_text(client.get("/search/?q=inotuzumab").content.decode())
+    assert "Medically reviewed by Judith Stewart, BPharm. Last updated on March 12, 2024." in text

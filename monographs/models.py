@@ -574,6 +574,33 @@ class ArticleEvent(models.Model):
         return f"{self.get_kind_display()}: “{self.article}”"
 
 
+class ReaderReport(models.Model):
+    """A reader's report that something in an answer seems wrong, and what the medical team did about it."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        IN_PROGRESS = "in_progress", "In progress"
+        RESOLVED = "resolved", "Resolved"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reader_reports")
+    revision_number = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The revision the reader saw: the one live when they reported."
+    )
+    message = models.TextField(help_text="What the reader says seems wrong, as they wrote it.")
+    email = models.EmailField(blank=True, help_text="Where the reader would like an answer, if they gave one.")
+    status = models.CharField(max_length=20, choices=Status, default=Status.NEW)
+    resolution = models.TextField(blank=True, help_text="What was done, for the record (not sent to the reader).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="report_status_idx")]
+
+    def __str__(self):
+        return f"Report on “{self.article}” ({self.created_at:%Y-%m-%d})"
+
+
 class ArticleRedirect(models.Model):
     """An old address of a published answer, kept so that links to it still work."""
 

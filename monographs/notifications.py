@@ -86,3 +86,15 @@ def signed_off(article, sign_off, editors):
 
 def _name(user):
     return (user.get_full_name() or user.get_username()) if user else "Someone"
+
+
+def reader_report(report):
+    """Tell the medical reviewers that a reader reported a problem with an answer."""
+    article = report.article
+    _send(
+        f"Reader report: {article.question}",
+        f"A reader reported a problem with “{article.question}” (revision {report.revision_number}):\n\n"
+        f"{report.message}\n\nReview it in the queue:\n"
+        f"{settings.DRUGREF_SITE_URL}{reverse('admin:monographs_readerreport_change', args=[report.pk])}\n",
+        medical_reviewers(),
+    )

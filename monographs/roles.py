@@ -16,11 +16,12 @@ _EDITOR_PERMISSIONS = [
     "add_supportgroup", "change_supportgroup", "view_supportgroup",
     "view_reviewer", "view_revision", "view_signoff",
     "add_page", "change_page", "view_page",
+    "view_readerreport",
 ]  # fmt: skip
 
 GROUP_PERMISSIONS = {
     EDITORS: _EDITOR_PERMISSIONS,
-    MEDICAL_REVIEWERS: [*_EDITOR_PERMISSIONS, "sign_off_article", "withdraw_article"],
+    MEDICAL_REVIEWERS: [*_EDITOR_PERMISSIONS, "sign_off_article", "withdraw_article", "change_readerreport"],
 }
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("medical-answers/", views.answer_index, name="answers"),
     path("medical-answers/letter/<str:letter>/", public_page(views.old_answer_letter), name="answers_letter"),
     path("medical-answers/<slug:slug>/", views.article_detail, name="article"),
+    path("medical-answers/<slug:slug>/report/", views.report_problem, name="report"),
     path("drugs/", views.subject_index, {"kind": "drugs"}, name="drugs"),
     path("drugs/letter/<str:letter>/", views.subject_index, {"kind": "drugs"}, name="drugs_letter"),
     path("drugs/<slug:slug>/", views.drug_detail, name="drug"),

@@ -10,8 +10,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 
-from . import answer_page, browse
+from . import answer_page, browse, reports
 from .caching import tags as cache_tags
 from .caching.pages import public_page
 from .models import Article, ArticleRedirect, Condition, Drug, Page, Reviewer, SupportGroup
@@ -145,6 +146,34 @@ def article_detail(request, slug):
         response.page_tags = {cache_tags.for_pk("article", moved.article_id)}
         return response
     return render_answer(request, article)
+
+
+@never_cache
+def report_problem(request, slug):
+    """A reader says what seems wrong with a live answer: a small form, never cached, no JavaScript."""
+    article = get_object_or_404(Article.objects.live(), slug=slug)
+    form, status = reports.ReportForm(), 200
+    if request.method == "POST":
+        form = reports.ReportForm(request.POST)
+        if reports.too_many(request):
+            status = 429
+        elif form.is_valid():
+            reports.record(request, article, form)
+            return redirect(reverse("monographs:report", args=[slug]) + "?sent=1")
+    response = render_page(
+        request,
+        "monographs/report.html",
+        {"article": article, "form": form, "too_many": status == 429, "sent": "sent" in request.GET},
+        crumbs=[
+            HOME,
+            ANSWERS,
+            Crumb(article.question, article.get_absolute_url()),
+            Crumb("Report a problem", request.path),
+        ],
+        meta={"title": f"Report a problem: {article.question}", "noindex": True},
+    )
+    response.status_code = status
+    return response
 
 
 def _withdrawn_or_not_found(request, slug):

@@ -22,6 +22,7 @@ PAGES = {
     "letter": "/drugs/letter/i/",
     "conditions": "/conditions/",
     "answer": BESPONSA_URL,
+    "report": BESPONSA_URL + "report/",
     "drug": "/drugs/besponsa/",
     "drugs": "/drugs/",
     "condition": "/conditions/acute-lymphoblastic-leukemia/",

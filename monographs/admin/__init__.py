@@ -7,7 +7,7 @@ from django.db import models
 
 from drugref.login_throttle import ThrottledAdminLoginForm
 
-from ..models import ArticleRedirect, Condition, Drug, ImportBatch, Page, Reviewer, SupportGroup
+from ..models import ArticleRedirect, Condition, Drug, ImportBatch, Page, ReaderReport, Reviewer, SupportGroup
 from .articles import ArticleAdmin  # noqa: F401  (registers itself)
 from .base import ModelAdmin
 
@@ -57,6 +57,21 @@ class ArticleRedirectAdmin(ModelAdmin):
     search_fields = ["old_slug", "article__question"]
     list_select_related = ["article"]
     autocomplete_fields = ["article"]
+
+
+@admin.register(ReaderReport)
+class ReaderReportAdmin(ModelAdmin):
+    """Readers' reports of problems with answers: a queue the medical team works through."""
+
+    list_display = ["article", "status", "created_at", "revision_number"]
+    list_filter = ["status"]
+    list_select_related = ["article"]
+    search_fields = ["message", "article__question"]
+    readonly_fields = ["article", "revision_number", "message", "email", "created_at", "updated_at"]
+    fields = ["article", "revision_number", "message", "email", "status", "resolution", "created_at", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False  # reports come from readers
 
 
 @admin.register(Page)

@@ -1,6 +1,6 @@
 from django import template
 
-from ..models import Article
+from ..models import Article, ReaderReport
 
 register = template.Library()
 
@@ -15,6 +15,7 @@ def review_counts(context):
         "overdue": Article.objects.overdue().count(),
         "due_soon": Article.objects.due_soon().count(),
         "awaiting_sign_off": Article.objects.awaiting_sign_off().count(),
+        "new_reports": ReaderReport.objects.filter(status=ReaderReport.Status.NEW).count(),
         "waiting_for_me": (
             Article.objects.waiting_for(user).count() if user.has_perm("monographs.sign_off_article") else None
         ),

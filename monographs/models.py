@@ -1,5 +1,6 @@
 """drugref's domain: drugs, conditions, reviewers, support groups and answers."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -107,6 +108,43 @@ class Reviewer(models.Model):
 
     def get_absolute_url(self):
         return url_for_slug("monographs:reviewer", self.slug)
+
+    def credentials_spelled_out(self) -> list[tuple[str, str]]:
+        """Return each of the credentials with what it stands for, where drugref knows: ("BPharm", "Bachelor of Pharmacy")."""
+        parts = [part.strip(" .") for part in re.split(r"[,;/]", self.credentials) if part.strip(" .")]
+        return [(part, CREDENTIALS.get(part.replace(".", "").casefold(), "")) for part in parts]
+
+    def structured_data(self, absolute) -> dict:
+        """Return schema.org Person data for the reviewer page."""
+        data = {"@context": "https://schema.org", "@type": "Person", "name": self.name}
+        if self.credentials:
+            data["honorificSuffix"] = self.credentials
+            data["hasCredential"] = [
+                {"@type": "EducationalOccupationalCredential", "name": meaning or short}
+                for short, meaning in self.credentials_spelled_out()
+            ]
+        if self.bio:
+            data["description"] = self.bio
+        return data | {"url": absolute(self.get_absolute_url())}
+
+
+# What a reviewer's credentials stand for, by their lower-case letters without dots.
+CREDENTIALS = {
+    "bpharm": "Bachelor of Pharmacy",
+    "mpharm": "Master of Pharmacy",
+    "pharmd": "Doctor of Pharmacy",
+    "rph": "Registered Pharmacist",
+    "bcps": "Board Certified Pharmacotherapy Specialist",
+    "md": "Doctor of Medicine",
+    "do": "Doctor of Osteopathic Medicine",
+    "mbbs": "Bachelor of Medicine, Bachelor of Surgery",
+    "rn": "Registered Nurse",
+    "np": "Nurse Practitioner",
+    "phd": "Doctor of Philosophy",
+    "msc": "Master of Science",
+    "bsc": "Bachelor of Science",
+    "mph": "Master of Public Health",
+}
 
 
 class SupportGroup(models.Model):

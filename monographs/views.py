@@ -296,6 +296,7 @@ def reviewer_detail(request, slug):
         {"reviewer": reviewer, "answers": answers},
         crumbs=[HOME, Crumb(str(reviewer), request.path)],
         meta={"title": str(reviewer), "description": f"Medical answers reviewed by {reviewer}."},
+        structured_data=[reviewer.structured_data(request.build_absolute_uri)],
         tags=[cache_tags.answers_about("reviewer", reviewer.pk)],
         shows=[reviewer, *answers],
     )

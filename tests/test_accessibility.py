@@ -46,7 +46,7 @@ axe.run(document, {runOnly: {type: "tag", values: arguments[0]}})
 
 @pytest.mark.browser
 @pytest.mark.parametrize("url", PAGES.values(), ids=PAGES.keys())
-@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("width", [390, 1280])
 def test_no_axe_violations(browser, demo_site, url, width):
     require(AXE.exists(), "axe-core is not installed (npm ci)")
     browser.set_window_size(width, 900)
@@ -57,15 +57,28 @@ def test_no_axe_violations(browser, demo_site, url, width):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("width", [360, 640])
+@pytest.mark.parametrize("width", [360, 390, 640, 1280])
 def test_pages_reflow_without_sideways_scrolling(browser, demo_site, width):
-    """360 px is a small phone; 640 px is a 1280 px window at 200 % zoom."""
+    """360 and 390 px are phones; 640 px is a 1280 px window at 200 % zoom."""
     browser.set_window_size(width, 900)
     for url in PAGES.values():
         browser.get(demo_site + url)
         assert browser.execute_script(
             "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
         ), url
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_long_last_breadcrumb_wraps_between_its_words_not_before_it(browser, demo_site, width):
+    browser.set_window_size(width, 900)
+    browser.get(demo_site + BESPONSA_URL)
+    same_line = browser.execute_script(
+        """const crumbs = document.querySelectorAll('.breadcrumbs li');
+        const before = crumbs[crumbs.length - 2].getClientRects(), last = crumbs[crumbs.length - 1].getClientRects();
+        return Math.abs(before[before.length - 1].top - last[0].top) < 2;"""
+    )
+    assert same_line, "the last crumb starts a line of its own"
 
 
 @pytest.mark.django_db

@@ -36,7 +36,7 @@ class Site:
 
     def __init__(self, browser, base):
         self.browser, self.base = browser, base
-        self.wait = WebDriverWait(browser, 10)
+        self.wait = WebDriverWait(browser, 20)  # generous: CI machines are shared
 
     def open(self, path):
         self.browser.get(self.base + path)

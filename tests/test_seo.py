@@ -196,3 +196,21 @@ def test_answer_sitemap_pages_follow_id_ranges_without_counting(client, make_art
     live = [f"http://testserver{a.get_absolute_url()}" for a in answers if a.pk != answers[1].pk]
     assert sorted(listed) == sorted(live)
     assert client.get(f"/sitemap-answers.xml?p={(answers[-1].pk - 1) // 2 + 2}").status_code == 404
+
+
+def test_the_reviewer_page_spells_out_credentials_and_carries_person_data(client, demo):
+    from monographs.models import Reviewer
+
+    Reviewer.objects.filter(slug="judith-stewart").update(bio="Judith is a pharmacist.")
+    html = client.get("/reviewers/judith-stewart/").content.decode()
+    assert '<abbr title="Bachelor of Pharmacy">BPharm</abbr> (Bachelor of Pharmacy)' in html
+    assert "<p>Judith is a pharmacist.</p>" in html
+    person = structured_data(html)["Person"]
+    assert person["name"] == "Judith Stewart" and person["honorificSuffix"] == "BPharm"
+    assert person["hasCredential"] == [{"@type": "EducationalOccupationalCredential", "name": "Bachelor of Pharmacy"}]
+    assert person["description"] == "Judith is a pharmacist." and person["url"].endswith("/reviewers/judith-stewart/")
+
+
+def test_a_reviewer_without_a_bio_has_no_empty_paragraph(client, demo):
+    html = client.get("/reviewers/judith-stewart/").content.decode()
+    assert "<p></p>" not in html

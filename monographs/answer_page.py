@@ -40,6 +40,7 @@ class Subject:
     name: str
     slug: str
     detail: str = ""  # a drug's generic name, a condition's abbreviation
+    drug_class: str = ""
 
     def get_absolute_url(self):
         return url_for_slug(SUBJECT_URLS[self.kind], self.slug)
@@ -120,15 +121,15 @@ def _kind(name):
 
 def _subjects(article):
     columns = {
-        Drug: ("brand_name", "generic_name"),
-        Condition: ("name", "abbreviation"),
-        SupportGroup: ("name", None),
+        Drug: ("brand_name", "generic_name", "drug_class"),
+        Condition: ("name", "abbreviation", None),
+        SupportGroup: ("name", None, None),
     }
     parts = [
         model.objects.filter(articles=article)
         .order_by()
-        .values_list(_kind(model._meta.model_name), "pk", name, "slug", detail or _kind(""))
-        for model, (name, detail) in columns.items()
+        .values_list(_kind(model._meta.model_name), "pk", name, "slug", detail or _kind(""), drug_class or _kind(""))
+        for model, (name, detail, drug_class) in columns.items()
     ]
     return parts[0].union(*parts[1:], all=True)
 

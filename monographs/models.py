@@ -110,7 +110,7 @@ class Reviewer(models.Model):
         return url_for_slug("monographs:reviewer", self.slug)
 
     def credentials_spelled_out(self) -> list[tuple[str, str]]:
-        """Return each of the credentials with what it stands for, where drugref knows: ("BPharm", "Bachelor of Pharmacy")."""
+        """Return each credential with what it stands for, where drugref knows: ("BPharm", "Bachelor of Pharmacy")."""
         parts = [part.strip(" .") for part in re.split(r"[,;/]", self.credentials) if part.strip(" .")]
         return [(part, CREDENTIALS.get(part.replace(".", "").casefold(), "")) for part in parts]
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from monographs.models import Article, ReadNext, RelatedQuestion, SupportGroup
 
-from .support import BESPONSA_URL, assert_in_order, seed_blocks, visible_text
+from .support import BESPONSA_URL, assert_in_order, collapse, seed_blocks, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -221,7 +221,7 @@ def test_answer_page_and_its_css_weigh_under_30_kb(client, demo):
     [css_url] = re.findall(rb'<link rel="stylesheet" href="([^"]+)"', html)
     css = client.get(css_url.decode())
     css_bytes = b"".join(css.streaming_content)
-    assert len(html) + len(css_bytes) < 30_000
+    assert len(html) + len(css_bytes) < 30_000, len(html) + len(css_bytes)
     assert re.search(rb"/static/monographs/site\.[0-9a-f]{12}\.css", css_url)
     assert "max-age=315360000" in css["Cache-Control"] and "immutable" in css["Cache-Control"]
 
@@ -283,3 +283,14 @@ def test_one_search_box_per_page_each_saying_what_to_type(client, demo):
         assert len(boxes) == 1, url
         assert 'placeholder="' in boxes[0], url
         assert html.count('role="search"') == 1, url
+
+
+def test_the_answer_page_has_a_panel_of_its_facts(client, demo):
+    html = client.get(BESPONSA_URL).content.decode()
+    start = html.index('<aside class="facts"')
+    panel = collapse(re.sub(r"<[^>]+>", " ", html[start : html.index("</aside>", start)]))
+    assert panel == (
+        "At a glance Drug Besponsa Generic name: inotuzumab ozogamicin Class: Antibody-drug conjugate (ADC) "
+        "Condition Acute Lymphoblastic Leukemia Medically reviewed by Judith Stewart, BPharm "
+        "Last updated March 12, 2024 Sources 1 source"
+    )

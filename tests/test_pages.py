@@ -294,3 +294,22 @@ def test_the_answer_page_has_a_panel_of_its_facts(client, demo):
         "Condition Acute Lymphoblastic Leukemia Medically reviewed by Judith Stewart, BPharm "
         "Last updated March 12, 2024 Sources 1 source"
     )
+
+
+def test_a_support_group_page_says_it_is_independent_and_links_out_plainly(client, demo):
+    from monographs.models import SupportGroup
+
+    group = SupportGroup.objects.create(
+        name="Leukemia support",
+        slug="leukemia-support",
+        url="https://support.example.org/",
+        description="Meets monthly.",
+    )
+    html = client.get(group.get_absolute_url()).content.decode()
+    assert f'Website: <a href="{group.url}">{group.url}</a>' in html
+    assert "run independently of drugref" in html
+    SupportGroup.objects.filter(pk=group.pk).update(description="")
+    from django.core.cache import cache
+
+    cache.clear()
+    assert "<p></p>" not in client.get(group.get_absolute_url()).content.decode()

@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.test import Client
 
-from monographs.models import Article, ArticleRedirect, Drug
+from monographs.models import Article, ArticleRedirect, Drug, ReaderReport
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,7 @@ MODEL_ACCESS = {
     "supportgroup": (OPEN, OPEN, OPEN, OPEN, REFUSED),
     "page": (OPEN, OPEN, OPEN, OPEN, REFUSED),
     "reviewer": (OPEN, REFUSED, OPEN, OPEN, REFUSED),  # view only: reviewers are set up by administrators
+    "readerreport": (OPEN, REFUSED, OPEN, OPEN, REFUSED),  # from readers only; reviewers work them (test_reports)
     "articleredirect": (REFUSED,) * 5,
     "importbatch": (REFUSED,) * 5,
     "user": (REFUSED,) * 5,
@@ -42,6 +43,7 @@ def site(editor, medical_reviewer, tmp_path):
     call_command("import_articles", str(tmp_path / "a.jsonl"), verbosity=0)
     draft = Article.objects.get(question="Imported?")
     ArticleRedirect.objects.create(old_slug="an-old-address", article=Article.objects.live().first())
+    ReaderReport.objects.create(article=Article.objects.live().first(), message="The dose seems wrong.")
     return {"live": Article.objects.live().first(), "draft": draft}
 
 

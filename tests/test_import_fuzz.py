@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monographs.interchange.run import InvalidInput, import_paths
+from monographs.interchange.records import ArticleRecord
+from monographs.interchange.run import InvalidInput, expand_paths, import_paths, read
 from monographs.models import Article, Condition, Drug, ImportBatch, Reviewer, Revision
 
 from .support import SEED
@@ -68,6 +69,18 @@ def check(path: Path, text: str):
         for problem in invalid.problems:
             assert problem.path == str(path) and problem.field and problem.message
         assert counts() == before, "a refused import wrote something"
+        return
+    # Accepted: each answer read is stored as read, and its revision records it.
+    files, _ = expand_paths([path])
+    for record in read(files):
+        if isinstance(record, ArticleRecord):
+            article = Article.objects.canonical().get(slug=record.slug)
+            assert (article.question, article.answer, article.summary) == (
+                record.question,
+                record.answer,
+                record.summary,
+            )
+            assert article.revisions.order_by("-number").first().content["answer"] == record.answer
 
 
 @pytest.mark.parametrize("suffix", VALID)

@@ -164,8 +164,16 @@ def test_results_page_queries_are_fixed(client, corpus, make_article, django_ass
         assert client.get("/search/", {"q": "zebrafish"}).status_code == 200
 
 
-def test_search_runs_on_this_database():
-    assert connection.vendor in ("sqlite", "postgresql")
+@pytest.mark.django_db
+def test_the_migrations_build_this_databases_search_index():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'monographs_article'")
+            assert any("USING gin (search_vector)" in row[0] for row in cursor.fetchall())
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE 'monographs_article_fts%'")
+            names = {row[0] for row in cursor.fetchall()}
+            assert {"monographs_article_fts", *(f"monographs_article_fts_{t}" for t in ("ai", "ad", "au"))} <= names
 
 
 @pytest.mark.parametrize(

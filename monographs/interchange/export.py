@@ -16,6 +16,7 @@ from ..models import (
     Reviewer,
     SupportGroup,
 )
+from .mapping import ARTICLE_FIELDS
 
 CHUNK = 2000
 
@@ -90,7 +91,8 @@ def _record(row, reviewers, names) -> dict:
         record["review_interval_days"] = row["review_interval_days"]
     if row["sources"]:
         record["sources"] = row["sources"]
-    return record | names
+    record |= names
+    return {name: record[name] for name in ARTICLE_FIELDS if name in record}
 
 
 def no_subjects() -> dict[str, set]:

@@ -20,10 +20,11 @@ from .records import (
     SupportGroupRef,
 )
 
-ARTICLE_FIELDS = {
+# An answer record's fields, in the order export writes them (interchange/export.py).
+ARTICLE_FIELDS = (
     "kind", "external_id", "slug", "question", "answer", "summary", "state", "reviewer", "reviewed_on",
     "review_interval_days", "sources", "drugs", "conditions", "support_groups", "related_questions", "read_next",
-}  # fmt: skip
+)  # fmt: skip
 
 
 class _Reader:
@@ -114,7 +115,7 @@ def from_mapping(data, path: str, lines: dict, *, answer: str | None = None):
 
 
 def _article(read: _Reader, answer):
-    read.unknown(ARTICLE_FIELDS if answer is None else ARTICLE_FIELDS - {"answer"})
+    read.unknown(set(ARTICLE_FIELDS) - ({"answer"} if answer is not None else set()))
     question = read.text("question", required=True).strip()
     reviewer = read.data.get("reviewer")
     reviewer_ref = None

@@ -111,7 +111,9 @@ def answer_index(request):
 
 def answer_groups(drugs) -> list[dict]:
     """Return, for each (pk, brand name, slug) of `drugs`, its first live answers A to Z and how many it has."""
-    through = Article.drugs.through.objects.filter(drug_id__in=[pk for pk, _, _ in drugs], article__state="published")
+    through = Article.drugs.through.objects.filter(
+        drug_id__in=[pk for pk, _, _ in drugs], article__in=Article.objects.live()
+    )
     rows = through.order_by("drug_id", "article__question").values_list("drug_id", "article__question", "article__slug")
     answers = {pk: [] for pk, _, _ in drugs}
     counts = dict.fromkeys(answers, 0)

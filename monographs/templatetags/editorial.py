@@ -1,5 +1,6 @@
 from django import template
 
+from ..editorial import SIGN_OFF_PERMISSION
 from ..models import Article, ReaderReport
 
 register = template.Library()
@@ -16,7 +17,5 @@ def review_counts(context):
         "due_soon": Article.objects.due_soon().count(),
         "awaiting_sign_off": Article.objects.awaiting_sign_off().count(),
         "new_reports": ReaderReport.objects.filter(status=ReaderReport.Status.NEW).count(),
-        "waiting_for_me": (
-            Article.objects.waiting_for(user).count() if user.has_perm("monographs.sign_off_article") else None
-        ),
+        "waiting_for_me": (Article.objects.waiting_for(user).count() if user.has_perm(SIGN_OFF_PERMISSION) else None),
     }

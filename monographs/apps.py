@@ -16,7 +16,6 @@ class MonographsConfig(AppConfig):
     verbose_name = "Medical answers"
 
     def ready(self):
-        from . import lookups  # noqa: F401  (registers field__any)
         from .caching import signals
 
         signals.connect()

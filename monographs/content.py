@@ -8,6 +8,7 @@ exports and the diff read these field lists to know what an answer carries.
 
 from collections import defaultdict
 
+from .lookups import any_of
 from .models import KIND_OF_LIST, Article, ReadNext, RelatedQuestion
 from .text import normalised_or_same
 
@@ -56,24 +57,28 @@ def snapshot(article: Article) -> dict:
     return snapshots([article.pk])[article.pk]
 
 
-def subject_ids(pks) -> dict[int, dict[str, list[int]]]:
-    """Return the sorted drug, condition and support group ids of many answers, a query each."""
+def subject_ids(pks, *, names=False) -> dict[int, dict[str, list]]:
+    """Return the drugs, conditions and support groups of many answers, sorted, a query per kind.
+
+    Their ids; or, with `names`, their names (a drug's brand name), as exports write them.
+    """
     subjects = defaultdict(lambda: {name: [] for name in SUBJECT_FIELDS})
     for name in SUBJECT_FIELDS:
         through = Article._meta.get_field(name).remote_field.through
-        target = f"{Article._meta.get_field(name).related_model._meta.model_name}_id"
-        rows = through.objects.filter(article_id__any=set(pks)).values_list("article_id", target)
-        for article_id, target_id in rows:
-            subjects[article_id][name].append(target_id)
-    for ids in subjects.values():
+        kind = KIND_OF_LIST[name]
+        target = f"{kind.model._meta.model_name}__{kind.name_field}" if names else f"{kind.model._meta.model_name}_id"
+        rows = through.objects.filter(any_of("article_id", set(pks))).values_list("article_id", target)
+        for article_id, target_value in rows:
+            subjects[article_id][name].append(target_value)
+    for values in subjects.values():
         for name in SUBJECT_FIELDS:
-            ids[name].sort()
+            values[name].sort()
     return subjects
 
 
 def snapshots(pks) -> dict[int, dict]:
     """Return the content of many answers at once, in a fixed number of queries."""
-    return with_relations(Article.objects.filter(pk__any=pks).values("pk", *CONTENT_FIELDS))
+    return with_relations(Article.objects.filter(any_of("pk", pks)).values("pk", *CONTENT_FIELDS))
 
 
 def with_relations(rows) -> dict[int, dict]:
@@ -92,7 +97,7 @@ def link_ids(pks) -> dict[int, dict[str, list[int]]]:
     """Return the curated link targets of many answers, in reading order, a query per kind of link."""
     links = defaultdict(lambda: {name: [] for name in LINK_MODELS})
     for name, model in LINK_MODELS.items():
-        rows = model.objects.filter(source_id__any=set(pks)).order_by("source_id", "position", "pk")
+        rows = model.objects.filter(any_of("source_id", set(pks))).order_by("source_id", "position", "pk")
         for source_id, target_id in rows.values_list("source_id", "target_id"):
             links[source_id][name].append(target_id)
     return links

@@ -1,12 +1,13 @@
-"""`field__any=[...]`: membership in a long list, as one array parameter on PostgreSQL.
+"""`any_of("field", keys)`: membership in a long list, as one array parameter on PostgreSQL.
 
 `field__in` sends one placeholder per value, and both psycopg and Django spend
 time on each; with lists of thousands of keys (imports, exports) that dominates.
 On other databases it is the same as `__in`. Give the keys as a set (or any
-iterable): Django resolves the items of a list or tuple one by one.
+iterable): Django resolves the items of a list or tuple one by one. Used as a
+filter expression, so no lookup is registered on Django's fields.
 """
 
-from django.db.models import Field, ForeignObject, Lookup
+from django.db.models import F, Lookup
 
 
 class Any(Lookup):
@@ -30,6 +31,11 @@ class Any(Lookup):
         return f"{lhs} IN ({', '.join(['%s'] * len(params))})", [*lhs_params, *params]
 
 
+def any_of(field_name: str, keys) -> Any:
+    """A filter: `field_name` is one of `keys` (`queryset.filter(any_of("slug", slugs))`)."""
+    return Any(F(field_name), keys)
+
+
 def _prepared(field, values, connection) -> list:
     # Keys that are already ints or text need nothing; preparing 100,000 of them one by one costs seconds.
     prepare = field.get_db_prep_value
@@ -41,9 +47,4 @@ def matching(queryset, field_name, values, *fields, chunk=5000):
     values = list(values)
     for start in range(0, len(values), chunk):
         keys = set(values[start : start + chunk])
-        yield from queryset.filter(**{f"{field_name}__any": keys}).values_list(*fields)
-
-
-# Related fields keep their own lookups, so they need it too.
-Field.register_lookup(Any)
-ForeignObject.register_lookup(Any)
+        yield from queryset.filter(any_of(field_name, keys)).values_list(*fields)

@@ -4,9 +4,7 @@ Output is stable (answers by slug, subjects by name, fixed key order), so an
 export imported into an empty database exports again byte for byte.
 """
 
-from collections import defaultdict
-
-from ..content import LINK_MODELS
+from ..content import LINK_MODELS, SUBJECT_FIELDS, link_ids, subject_ids
 from ..models import (
     KIND_OF_LIST,
     SUBJECT_KINDS,
@@ -19,6 +17,7 @@ from ..models import (
 from .mapping import ARTICLE_FIELDS
 
 CHUNK = 2000
+EMPTY_NAMES = {name: [] for name in (*SUBJECT_FIELDS, *LINK_MODELS)}
 
 
 def article_records(queryset):
@@ -41,7 +40,7 @@ def article_records(queryset):
         last = chunk[-1]["slug"]
         names = _names([row["id"] for row in chunk], slugs)
         for row in chunk:
-            yield _record(row, reviewers, {name: names[name].get(row["id"], []) for name in names})
+            yield _record(row, reviewers, EMPTY_NAMES | names.get(row["id"], {}))
 
 
 ROW_FIELDS = (
@@ -59,22 +58,11 @@ ROW_FIELDS = (
 )
 
 
-def _names(ids, slugs) -> dict[str, dict[int, list[str]]]:
+def _names(ids, slugs) -> dict[int, dict[str, list[str]]]:
     """Return, for each answer id, its drugs, conditions and support groups by name, and its links by slug."""
-    names = {}
-    for name, kind in KIND_OF_LIST.items():
-        field = f"{kind.model._meta.model_name}__{kind.name_field}"  # "drug__brand_name"
-        through = Article._meta.get_field(name).remote_field.through
-        found = defaultdict(list)
-        for article_id, value in through.objects.filter(article_id__any=set(ids)).values_list("article_id", field):
-            found[article_id].append(value)
-        names[name] = {pk: sorted(values) for pk, values in found.items()}
-    for name, model in LINK_MODELS.items():
-        found = defaultdict(list)
-        links = model.objects.filter(source_id__any=set(ids)).order_by("source_id", "position", "pk")
-        for source_id, target_id in links.values_list("source_id", "target_id"):
-            found[source_id].append(slugs[target_id])
-        names[name] = found
+    names = subject_ids(ids, names=True)
+    for pk, links in link_ids(ids).items():
+        names[pk] |= {name: [slugs[target] for target in targets] for name, targets in links.items()}
     return names
 
 

@@ -21,7 +21,7 @@ from .. import bulk, editorial
 from ..caching import tags as cache_tags
 from ..caching.purge import purge
 from ..content import CONTENT_FIELDS, LINK_MODELS, SUBJECT_FIELDS, with_relations
-from ..lookups import matching
+from ..lookups import any_of, matching
 from ..models import KIND_OF_LIST, SUBJECT_KINDS, Article, ImportBatch, Revision
 from ..rendering import render_markdown
 from ..slugs import slug_for
@@ -260,7 +260,7 @@ class Loader:
         Article.objects.bulk_update(writes.rendered, ["answer", "answer_html"], batch_size=BATCH)
         for name, model in THROUGH.items():
             own, other = COLUMNS[name]
-            model.objects.filter(**{f"{own}__any": writes.stale[name]}).delete()
+            model.objects.filter(any_of(own, writes.stale[name])).delete()
             bulk.insert_rows(model, (own, other, *(("position",) if name in LINKS else ())), writes.rows[name])
         editorial.record_revisions(writes.revisions, source=Revision.Source.IMPORT, batch=self._batch(), now=self.now)
 
@@ -351,7 +351,7 @@ def _current(pks) -> dict[int, dict]:
     """Return what the loader compares records with: each answer's row (its answer as an MD5), subjects, links."""
     if not pks:
         return {}
-    rows = Article.objects.filter(pk__any=set(pks)).annotate(answer_md5=MD5("answer"))
+    rows = Article.objects.filter(any_of("pk", set(pks))).annotate(answer_md5=MD5("answer"))
     return with_relations(rows.values("pk", "answer_md5", *ROW_FIELDS))
 
 
@@ -382,7 +382,7 @@ def _plain_fields(spec):
 def _give_slugs(model, objects, name_field):
     """Give new subjects slugs that no row uses yet."""
     bases = [slug_for(getattr(obj, name_field)) or "item" for obj in objects]
-    taken = set(model.objects.filter(slug__any=set(bases)).values_list("slug", flat=True))
+    taken = set(model.objects.filter(any_of("slug", set(bases))).values_list("slug", flat=True))
     for base in {base for base in bases if base in taken}:
         taken |= set(model.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
     for obj, base in zip(objects, bases, strict=True):

@@ -7,6 +7,7 @@ has been read, so memory stays flat however large the files are.
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
@@ -113,16 +114,33 @@ def _check_lengths(record: ArticleRecord) -> list[Problem]:
     ]
 
 
+class Link(NamedTuple):
+    """A curated link a record makes, remembered until the run's end (a small tuple: runs hold millions)."""
+
+    path: str
+    line: int
+    field: str
+    target: str  # the slug linked to
+
+
+class Seen(NamedTuple):
+    """Where a record with a slug was read, and the external id it gave."""
+
+    path: str
+    line: int
+    external_id: str | None
+
+
 @dataclass
 class RunCheck:
     """Checks that need the whole run: duplicate keys, and links to answers that must exist."""
 
     today: date
     problems: list[Problem] = field(default_factory=list)
-    slugs: dict = field(default_factory=dict)  # slug -> (path, line, external id)
+    slugs: dict[str, Seen] = field(default_factory=dict)
     external_ids: dict = field(default_factory=dict)  # external id -> (path, line)
     subjects: dict = field(default_factory=dict)  # (kind, key) -> (path, line)
-    links: list = field(default_factory=list)  # (path, line, field, target slug)
+    links: list[Link] = field(default_factory=list)
 
     def add(self, record):
         """Check one record and remember what the run-wide checks need of it."""
@@ -135,7 +153,7 @@ class RunCheck:
         if record.slug in self.slugs:
             other = self.slugs[record.slug]
             self.problems.append(record.problem("slug", f"“{record.slug}” is also used by {_at(other)}"))
-        self.slugs.setdefault(record.slug, (record.path, record.line, record.external_id))
+        self.slugs.setdefault(record.slug, Seen(record.path, record.line, record.external_id))
         if record.external_id:
             if record.external_id in self.external_ids:
                 where = self.external_ids[record.external_id]
@@ -145,17 +163,22 @@ class RunCheck:
             self.external_ids.setdefault(record.external_id, (record.path, record.line))
         for name in LINK_FIELDS:
             for target in getattr(record, name) or []:
-                self.links.append((record.path, record.line_of(name), name, target))
+                self.links.append(Link(record.path, record.line_of(name), name, target))
 
     def finish(self) -> list[Problem]:
         """Return every problem of the run, once all records have been added."""
-        missing = [link for link in self.links if link[3] not in self.slugs]
-        targets = {link[3] for link in missing}
+        missing = [link for link in self.links if link.target not in self.slugs]
+        targets = {link.target for link in missing}
         existing = {slug for (slug,) in matching(Article.objects.canonical(), "slug", targets, "slug")}
-        for path, line, name, target in missing:
-            if target not in existing:
+        for link in missing:
+            if link.target not in existing:
                 self.problems.append(
-                    Problem(path, line, name, f"no answer has the slug “{target}”, here or in the database")
+                    Problem(
+                        link.path,
+                        link.line,
+                        link.field,
+                        f"no answer has the slug “{link.target}”, here or in the database",
+                    )
                 )
         self._check_slugs_taken()
         self._check_slugs_reserved()
@@ -163,8 +186,8 @@ class RunCheck:
 
     def answer_keys(self) -> tuple[dict, set]:
         """Return the run's answers (slug -> external id or None), and the link targets outside the run."""
-        answers = {slug: external_id for slug, (_, _, external_id) in self.slugs.items()}
-        return answers, {link[3] for link in self.links} - answers.keys()
+        answers = {slug: seen.external_id for slug, seen in self.slugs.items()}
+        return answers, {link.target for link in self.links} - answers.keys()
 
     def _check_slugs_taken(self):
         """A record must not take the slug of a different answer already in the database."""

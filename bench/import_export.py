@@ -5,7 +5,7 @@
 
 It recreates the database named by BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/drugref_bench), writes a corpus with
-make_corpus, and times: import into the empty database (with peak memory),
+bench/corpus.py, and times: import into the empty database (with peak memory),
 re-import of the same file (and the rows it wrote), export, and two floors to
 compare with: a COPY of the same answer rows into a plain table, and into a
 table with the answers' own generated search column and GIN index (read from
@@ -106,20 +106,14 @@ def corpus_options(parser):
 
 
 def write_corpus(options, env) -> Path:
-    """Return the corpus file for `options`, writing it with make_corpus the first time."""
+    """Return the corpus file for `options`, writing it with bench/corpus.py the first time."""
     OUT.mkdir(parents=True, exist_ok=True)
     corpus = OUT / f"corpus-{options.articles}-{options.drugs}-{options.conditions}-{options.seed}.jsonl"
     if not corpus.exists():
         print(f"Writing {corpus.name} ...", flush=True)
-        manage(
-            "make_corpus",
-            f"--articles={options.articles}",
-            f"--drugs={options.drugs}",
-            f"--conditions={options.conditions}",
-            f"--seed={options.seed}",
-            f"--output={corpus}",
-            env=env,
-        )
+        size = [f"--articles={options.articles}", f"--drugs={options.drugs}", f"--conditions={options.conditions}"]
+        command = [sys.executable, "-m", "bench.corpus", *size, f"--seed={options.seed}", f"--output={corpus}"]
+        subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     return corpus
 
 

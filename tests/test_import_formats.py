@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from bench import corpus
 from monographs import answer_page
 from monographs.models import Article, Drug, ImportBatch, Revision, SignOff, SupportGroup
 
@@ -313,10 +314,11 @@ def test_export_filters_by_state_drug_and_date(tmp_path):
     assert '"kind":"article"' not in out.getvalue()
 
 
-def test_make_corpus_is_deterministic_and_imports_cleanly(tmp_path):
+def test_the_benchmark_corpus_is_deterministic_and_imports_cleanly(tmp_path):
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     for path in (one, two):
-        call_command("make_corpus", articles=200, drugs=50, conditions=10, seed=7, output=str(path), stdout=StringIO())
+        with open(path, "w", encoding="utf-8") as out:
+            corpus.write(out, articles=200, drugs=50, conditions=10, seed=7)
     assert one.read_bytes() == two.read_bytes()
     assert "200 created" in run(one)
 

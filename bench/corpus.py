@@ -1,13 +1,16 @@
 """A synthetic, realistic corpus for benchmarks: JSON Lines that import_articles reads.
 
+    .venv/bin/python -m bench.corpus --articles 100000 --drugs 25000 --conditions 5000 --seed 1 --output corpus.jsonl
+
 Deterministic for a given seed. Names and text are made up from syllables and
 a small vocabulary; they make no medical claim.
 """
 
+import argparse
 import json
 import random
 
-from .slugs import slug_for
+from monographs.slugs import slug_for
 
 SYLLABLES = ["ra", "vo", "lix", "zen", "tor", "mab", "pro", "ny", "cel", "dra", "fen", "qui", "sto", "var", "len",
              "bex", "mio", "tra", "zol", "pan"]  # fmt: skip
@@ -153,3 +156,25 @@ def write(out, **options) -> int:
         out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
         count += 1
     return count
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Write a deterministic synthetic corpus (JSON Lines).")
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--drugs", type=int, default=250)
+    parser.add_argument("--conditions", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--output", required=True, help="The JSON Lines file to write.")
+    options = parser.parse_args()
+    try:
+        with open(options.output, "w", encoding="utf-8", newline="\n") as out:
+            count = write(
+                out, articles=options.articles, drugs=options.drugs, conditions=options.conditions, seed=options.seed
+            )
+    except ValueError as exc:
+        parser.error(str(exc))
+    print(f"Wrote {count} records to {options.output}.")
+
+
+if __name__ == "__main__":
+    main()

@@ -27,7 +27,7 @@ PAGES = {
     "drugs": "/drugs/",
     "condition": "/conditions/acute-lymphoblastic-leukemia/",
     "reviewer": "/reviewers/judith-stewart/",
-    "support group": "/support-groups/besponsa/",
+    "support group": "/support-groups/besponsa-support-group/",
     "search": "/search/?q=besponsa",
     "empty search": "/search/?q=nothing+matches+this",
     "site page": "/editorial-policy/",

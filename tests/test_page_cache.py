@@ -62,7 +62,7 @@ def test_a_hit_makes_no_query_and_has_the_same_bytes(reader, demo, django_assert
         "/drugs/besponsa/",
         "/conditions/acute-lymphoblastic-leukemia/",
         "/reviewers/judith-stewart/",
-        "/support-groups/besponsa/",
+        "/support-groups/besponsa-support-group/",
         "/about/",
         "/search/?q=leukemia",
         "/feeds/answers.rss",
@@ -245,7 +245,7 @@ def test_related_medical_questions_follow_new_answers_about_the_same_drug(reader
         (Drug, {"brand_name": "Besponsa"}, "brand_name", "/drugs/"),
         (Condition, {"abbreviation": "ALL"}, "name", "/conditions/acute-lymphoblastic-leukemia/"),
         (Reviewer, {"name": "Judith Stewart"}, "credentials", BESPONSA_URL),
-        (SupportGroup, {"slug": "besponsa"}, "name", BESPONSA_URL),
+        (SupportGroup, {"slug": "besponsa-support-group"}, "name", BESPONSA_URL),
     ],
 )
 def test_editing_a_subject_refreshes_the_pages_that_show_it(reader, demo, model, lookup, field, url):

@@ -53,7 +53,7 @@ def test_besponsa_sections_link_to_real_pages(client, demo):
         "related-support-groups",
     }
     assert '<a href="/drugs/besponsa/">Besponsa</a>' in sections["drug-information"]
-    assert "/support-groups/acute-lymphoblastic-leukemia/" in sections["related-support-groups"]
+    assert "/support-groups/acute-lymphoblastic-leukemia-support-group/" in sections["related-support-groups"]
     assert "What is the boxed warning for Besponsa?" in sections["related-questions"]
     assert "What is the CD22 antigen" in sections["read-next"]
     assert "What is the B-cell type of Acute Lymphoblastic Leukemia (ALL)?" in sections["related-medical-questions"]
@@ -99,7 +99,7 @@ def test_an_answer_that_is_not_live_is_missing_and_in_no_list_or_link(client, de
         BESPONSA_URL,
         "/drugs/besponsa/",
         "/conditions/acute-lymphoblastic-leukemia/",
-        "/support-groups/besponsa/",
+        "/support-groups/besponsa-support-group/",
         reviewer.get_absolute_url(),
     ]
     for url in pages:
@@ -154,7 +154,7 @@ PUBLIC_PAGES = [
     ("/conditions/", 2),
     ("/conditions/acute-lymphoblastic-leukemia/", 4),
     ("/reviewers/judith-stewart/", 2),
-    ("/support-groups/besponsa/", 4),
+    ("/support-groups/besponsa-support-group/", 4),
     ("/about/", 1),
     ("/search/?q=besponsa", 3),
     ("/feeds/answers.rss", 1),

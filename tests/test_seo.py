@@ -105,7 +105,7 @@ def test_every_public_kind_of_page_is_in_the_sitemap(client, demo):
     } <= sections
     groups = ET.fromstring(client.get("/sitemap-support-groups.xml").content)
     urls = {loc.text for loc in groups.findall("sm:url/sm:loc", SITEMAP_NS)}
-    assert "http://testserver/support-groups/besponsa/" in urls
+    assert "http://testserver/support-groups/besponsa-support-group/" in urls
 
 
 @pytest.mark.parametrize(

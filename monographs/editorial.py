@@ -20,6 +20,7 @@ from . import bulk, notifications
 from .caching import tags as cache_tags
 from .caching.purge import purge
 from .content import LINK_MODELS, apply_content, changed_fields, live_content, snapshot
+from .lookups import any_of
 from .models import Article, ArticleEvent, ArticleRedirect, ImportBatch, Reviewer, Revision, SignOff
 
 SIGN_OFF_PERMISSION = "monographs.sign_off_article"
@@ -91,9 +92,19 @@ def claim_version(article: Article, seen_version: int) -> int:
     return article.version
 
 
+def claim_versions(pks) -> dict[int, int]:
+    """Give many answers their next version at once; return the new versions by id.
+
+    The update locks the rows to the end of the transaction, so no one else takes the same number.
+    Every revision number comes from here or from `claim_version` (an editor's save, checked for conflicts).
+    """
+    pks = set(pks)
+    Article.objects.filter(any_of("pk", pks)).update(version=F("version") + 1)
+    return dict(Article.objects.filter(any_of("pk", pks)).values_list("pk", "version"))
+
+
 def _next_version(article: Article) -> int:
-    Article.objects.filter(pk=article.pk).update(version=F("version") + 1)
-    article.version = Article.objects.values_list("version", flat=True).get(pk=article.pk)
+    article.version = claim_versions([article.pk])[article.pk]
     return article.version
 
 
@@ -108,11 +119,12 @@ class NewRevision:
     reviewed_on: date | None = None
 
 
-def record_revisions(revisions: list[NewRevision], *, source, batch: ImportBatch | None = None, now=None):
-    """Record many revisions, and the sign-offs some carry, at once (an import batch): a COPY of each kind.
+def record_revisions(revisions: list[NewRevision], *, source, batch: ImportBatch | None = None, note="", now=None):
+    """Record many revisions, and the sign-offs some carry, at once (an import batch, its undo): a COPY of each kind.
 
     Like `record_revision` and `publish` one at a time, without the checks a person's
-    sign-off goes through: the records were validated before (an importer's job).
+    sign-off goes through: the records were validated before (an importer's job), or
+    the sign-offs are ones given before (an undo). Numbers come from `claim_versions`.
     """
     now = now or timezone.now()
     ids = bulk.reserve_ids(Revision, len(revisions))
@@ -120,7 +132,7 @@ def record_revisions(revisions: list[NewRevision], *, source, batch: ImportBatch
         Revision,
         ("id", "article_id", "number", "created_at", "source", "batch_id", "note", "content"),
         [
-            (pk, r.article_id, r.number, now, source, batch and batch.pk, "", r.content)
+            (pk, r.article_id, r.number, now, source, batch and batch.pk, note, r.content)
             for pk, r in zip(ids, revisions, strict=True)
         ],
     )
@@ -258,20 +270,42 @@ def authors_since_sign_off(article: Article, up_to: int):
 
 
 def _check_current(article: Article, revision_number: int) -> Revision:
-    """Return the answer's latest revision if it is `revision_number` and submitted for review."""
+    """Return the answer's latest revision if it is `revision_number` and waits for review; else refuse."""
     latest = latest_revision(article)
     if latest is None or latest.number != revision_number:
         raise EditorialError(
             f"The answer changed after you opened it: revision {latest.number if latest else 0} is now the "
             f"latest, not {revision_number}. Read it again before you sign it off."
         )
-    if not needs_sign_off(latest):
-        raise EditorialError(f"Revision {latest.number} is already signed off.")
-    if working_copy(article).state != Article.State.IN_REVIEW:
-        raise EditorialError(
-            f"Revision {latest.number} has not been submitted for review: its editor submits it when it is ready."
-        )
+    if refusal := _not_waiting(article, latest):
+        raise EditorialError(refusal)
     return latest
+
+
+def _not_waiting(article: Article, revision: Revision) -> str:
+    """Return why `revision` (the answer's latest) is not waiting for a reviewer's decision, or ""."""
+    if not needs_sign_off(revision):
+        return f"Revision {revision.number} is already signed off. There is nothing to sign."
+    if working_copy(article).state != Article.State.IN_REVIEW:
+        return (
+            f"Revision {revision.number} has not been submitted for review yet: its editor submits it when it is ready."
+        )
+    return ""
+
+
+def sign_off_refusal(article: Article, revision: Revision, user) -> str:
+    """Return why `user` cannot sign off `revision`, the answer's latest, or "" if they can.
+
+    The one statement of the rules: the sign-off page shows it, and `sign_off` refuses with it.
+    """
+    if refusal := _not_waiting(article, revision):
+        return refusal
+    if not settings.DRUGREF_SAME_PERSON_SIGN_OFF and user in authors_since_sign_off(article, revision.number):
+        return (
+            f"You wrote part of revision {revision.number}, so another medical reviewer must sign it off: "
+            "two people check every answer."
+        )
+    return ""
 
 
 @transaction.atomic
@@ -282,13 +316,10 @@ def sign_off(article, *, user, revision_number, change_note="") -> SignOff:
     reviewer = reviewer_for(user)
     article = Article.objects.select_for_update().get(pk=article.pk)
     latest = _check_current(article, revision_number)
+    if refusal := sign_off_refusal(article, latest, user):
+        raise EditorialError(refusal)
     editors = list(authors_since_sign_off(article, latest.number))
     same_person = user in editors
-    if same_person and not settings.DRUGREF_SAME_PERSON_SIGN_OFF:
-        raise EditorialError(
-            f"You wrote part of revision {latest.number}, so another medical reviewer must sign it off: "
-            "two people check every answer."
-        )
     draft = working_copy(article)
     signed = publish(
         article,

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Upper
+from django.urls import reverse
 from django.utils import timezone
 
 from .rendering import render_markdown
@@ -410,13 +411,21 @@ class Article(models.Model):
         return self.question
 
     def save(self, *args, **kwargs):
-        self.answer_html = render_markdown(self.answer)
+        self.answer_html = self.html_for(self.answer)
         if kwargs.get("update_fields") is not None and "answer" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "answer_html"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return url_for_slug("monographs:article", self.slug)
+
+    @staticmethod
+    def html_for(answer: str) -> str:
+        """The answer as readers get it: sanitised HTML made from the Markdown editors write.
+
+        Every write path renders through here: `save()`, and the importer for the rows it writes in bulk.
+        """
+        return render_markdown(answer)
 
     def meta(self) -> dict:
         return {"title": self.question, "description": self.summary, "type": "article"}
@@ -653,6 +662,10 @@ class ArticleRedirect(models.Model):
         return f"/{self.old_slug}/ → {self.article.slug}"
 
 
+# Site pages with an address of their own (slug -> URL name); /pages/SLUG/ leads there with a 301.
+PAGE_ADDRESSES = {"about": "about", "editorial-policy": "editorial_policy", "medical-disclaimer": "medical_disclaimer"}
+
+
 class Page(models.Model):
     """A page of the site's own: about, editorial policy, medical disclaimer."""
 
@@ -673,6 +686,8 @@ class Page(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
+        if self.slug in PAGE_ADDRESSES:
+            return reverse(f"monographs:{PAGE_ADDRESSES[self.slug]}")
         return url_for_slug("monographs:page", self.slug)
 
 

@@ -46,7 +46,7 @@ def test_a_consumer_that_stops_early_stops_the_producer():
     assert not [t for t in threading.enumerate() if t.name == "import-prepare"]
 
 
-def test_the_interpreter_switch_interval_is_restored():
+def test_the_interpreter_switch_interval_is_left_alone():
     import sys
 
     before = sys.getswitchinterval()

@@ -12,6 +12,7 @@ Whatever is unchanged is not written at all, not even a timestamp.
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Q
 from django.db.models.functions import MD5, Lower
@@ -23,7 +24,6 @@ from ..caching.purge import purge
 from ..content import CONTENT_FIELDS, LINK_MODELS, SUBJECT_FIELDS, with_relations
 from ..lookups import any_of, matching
 from ..models import KIND_OF_LIST, SUBJECT_KINDS, Article, ImportBatch, Revision
-from ..rendering import render_markdown
 from ..slugs import slug_for
 from .fast.background import ahead
 from .records import ArticleRecord, SubjectRecord
@@ -199,9 +199,9 @@ class Loader:
                 if getattr(record, name) is not None
             }
             if pk in self.existing:
-                writes.compare.append((record, pk, values, carried))
+                writes.compare.append(Existing(record, pk, values, carried))
                 continue
-            writes.create(pk, values, render_markdown(values["answer"]), self.now)
+            writes.create(pk, values, Article.html_for(values["answer"]), self.now)
             writes.created.append(record.slug)
             for name in carried:
                 writes.replace(name, pk, carried[name], stale=False)
@@ -210,23 +210,28 @@ class Loader:
         return writes
 
     def _compare(self, writes):
-        """Compare the records of answers already in the database with them; queue what changed."""
-        current = _current([pk for _, pk, _, _ in writes.compare])
-        for record, pk, values, carried in writes.compare:
-            old = current[pk]
+        """Compare the records of answers already in the database with them; add what changed to the writes."""
+        current = _current([existing.pk for existing in writes.compare])
+        changes = []
+        for existing in writes.compare:
+            old = current[existing.pk]
+            values, carried = existing.values, existing.carried
             changed = [name for name, value in (values | carried).items() if _differs(old, name, value)]
-            if not changed:
-                continue
-            number = self._update(writes, pk, old, values, changed)
+            if changed:
+                changes.append((existing, old, changed))
+        versions = editorial.claim_versions(existing.pk for existing, _, _ in changes) if changes else {}
+        for existing, old, changed in changes:
+            record, pk, values, carried = existing
+            self._update(writes, pk, old, values, changed, versions[pk])
             writes.updated_fields[record.slug] = [CHANGE_NAMES.get(name, name.replace("_", " ")) for name in changed]
             for name in changed:
                 if name in carried:
                     writes.replace(name, pk, carried[name], stale=True)
-            writes.revise(pk, number, old | values | carried, record)
+            writes.revise(pk, versions[pk], old | values | carried, record)
             writes.purge(pk, old, old | values | carried)
 
-    def _update(self, writes, pk, old, values, changed) -> int:
-        """Add the update of an answer already in the database to the batch's writes; return its new version.
+    def _update(self, writes, pk, old, values, changed, version):
+        """Add the update of an answer already in the database, at its new `version`, to the batch's writes.
 
         The answer's row is written with the batch; a changed slug's old address is kept at once.
         """
@@ -234,16 +239,15 @@ class Loader:
         for name in changed:
             if name in values:
                 setattr(article, name, values[name])
-        article.version += 1
+        article.version = version
         article.updated_at = self.now
         if "slug" in changed:
             editorial.keep_old_address(article, old["slug"] if old["state"] == Article.State.PUBLISHED else None)
         if "answer" in changed:
-            article.answer, article.answer_html = values["answer"], render_markdown(values["answer"])
+            article.answer, article.answer_html = values["answer"], Article.html_for(values["answer"])
             writes.rendered.append(article)  # saved on its own: other rows never loaded their text
         writes.updated.append(article)
         writes.update_fields.update(name for name in changed if name in ROW_FIELDS)
-        return article.version
 
     def _write(self, writes):
         """Write one batch's rows: answers, their subjects and links, then revisions and sign-offs."""
@@ -255,7 +259,7 @@ class Loader:
             return
         self.wrote = True
         bulk.insert_rows(Article, NEW_COLUMNS, writes.new)
-        fields = sorted({"version", "updated_at", *writes.update_fields})
+        fields = sorted({"version", "updated_at", *writes.update_fields})  # the version claimed in _compare
         Article.objects.bulk_update(writes.updated, fields, batch_size=BATCH)
         Article.objects.bulk_update(writes.rendered, ["answer", "answer_html"], batch_size=BATCH)
         for name, model in THROUGH.items():
@@ -300,18 +304,31 @@ class Loader:
         return result
 
 
+class Existing(NamedTuple):
+    """A record of an answer already in the database, waiting to be compared with it."""
+
+    record: ArticleRecord
+    pk: int
+    values: dict  # the answer's own fields, as the record gives them
+    carried: dict  # the subjects and links the record lists, by id
+
+
+@dataclass
 class _Writes:
     """The rows one batch of records writes."""
 
-    def __init__(self, seen):
-        self.seen = seen  # records in the batch
-        self.created, self.updated_fields = [], {}  # slugs; slug -> names of the fields that changed
-        self.compare = []  # (record, id, values, carried) of answers already in the database
-        self.new, self.updated, self.rendered, self.update_fields = [], [], [], set()
-        self.stale = {name: [] for name in THROUGH}  # answers whose rows of this kind are replaced
-        self.rows = {name: [] for name in THROUGH}
-        self.revisions: list[editorial.NewRevision] = []
-        self.purges = set()
+    seen: int  # records in the batch
+    created: list[str] = field(default_factory=list)  # slugs of new answers
+    updated_fields: dict[str, list[str]] = field(default_factory=dict)  # slug -> names of the fields that changed
+    compare: list[Existing] = field(default_factory=list)
+    new: list[tuple] = field(default_factory=list)  # rows of new answers, in NEW_COLUMNS order
+    updated: list[Article] = field(default_factory=list)  # changed answers, written with bulk_update
+    rendered: list[Article] = field(default_factory=list)  # those whose answer text changed
+    update_fields: set[str] = field(default_factory=set)  # the columns `updated` changes
+    stale: dict[str, list[int]] = field(default_factory=lambda: {name: [] for name in THROUGH})  # rows replaced
+    rows: dict[str, list[tuple]] = field(default_factory=lambda: {name: [] for name in THROUGH})  # rows added
+    revisions: list[editorial.NewRevision] = field(default_factory=list)
+    purges: set[str] = field(default_factory=set)
 
     def purge(self, pk, before, after):
         """Note the cache tags an answer's change purges; `before`/`after` are rows with relations, or None."""

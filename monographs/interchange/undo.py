@@ -6,7 +6,7 @@ from django.utils import timezone
 from .. import editorial
 from ..caching import tags as cache_tags
 from ..caching.purge import purge
-from ..content import apply_content, live_content
+from ..content import apply_content, live_content, snapshot
 from ..models import Article, ImportBatch, Revision, SignOff
 
 
@@ -34,7 +34,7 @@ def undo_batch(batch_id: int) -> tuple[int, int]:
             f"{len(later)} answer{'s' if len(later) != 1 else ''}:\n{names}"
         )
     restored = removed = 0
-    purges = set()
+    purges, undone = set(), []
     for revision in revisions:
         article = revision.article
         before = live_content(article)
@@ -51,13 +51,19 @@ def undo_batch(batch_id: int) -> tuple[int, int]:
             # Content nobody signed off never stays public.
             byline = {"state": Article.State.DRAFT if article.is_live else article.state}
         apply_content(article, previous.content, **byline)
-        undone = editorial.record_revision(article, source=Revision.Source.UNDO, note=f"Undid import batch {batch_id}")
-        if signed and article.is_live:
-            SignOff.objects.create(
-                revision=undone, article=article, reviewer=signed.reviewer, reviewed_on=signed.reviewed_on
+        keeps_sign_off = signed and article.is_live
+        undone.append(
+            editorial.NewRevision(
+                article_id=article.pk,
+                number=editorial.claim_versions([article.pk])[article.pk],
+                content=snapshot(article),
+                signed_off_by=signed.reviewer_id if keeps_sign_off else None,
+                reviewed_on=signed.reviewed_on if keeps_sign_off else None,
             )
+        )
         purges |= cache_tags.answer_change(article.pk, before, live_content(article))
         restored += 1
+    editorial.record_revisions(undone, source=Revision.Source.UNDO, note=f"Undid import batch {batch_id}")
     purge(purges)
     batch.undone_at = timezone.now()
     batch.save(update_fields=["undone_at"])

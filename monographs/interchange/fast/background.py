@@ -1,11 +1,9 @@
 """Run an iterator in a background thread, a few items ahead of its consumer."""
 
 import queue
-import sys
 import threading
 
 _END = object()
-SWITCH_INTERVAL = 0.0005  # seconds
 
 
 def ahead(iterable, depth=2):
@@ -37,10 +35,6 @@ def ahead(iterable, depth=2):
             put((_END, error))
 
     thread = threading.Thread(target=produce, name="import-prepare", daemon=True)
-    # The consumer mostly waits on the database; when an answer arrives it must get the
-    # interpreter back quickly, not after the default 5 ms slice of the busy producer.
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)
     thread.start()
     try:
         while True:
@@ -53,4 +47,3 @@ def ahead(iterable, depth=2):
     finally:
         stop.set()
         thread.join()
-        sys.setswitchinterval(interval)

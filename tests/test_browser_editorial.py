@@ -138,7 +138,7 @@ def test_the_review_loop_with_an_editor_and_two_reviewers(browser, staff):
     site.click("input[name=_continue]")
     assert site.sees("was changed successfully")
     site.click_text("Review and sign off revision 3")
-    assert site.sees("You wrote part of this revision, so another medical reviewer must sign it off.")
+    assert site.sees("so another medical reviewer must sign it off: two people check every answer.")
     assert not browser.find_elements(By.CSS_SELECTOR, "input[name=sign_off]")
 
     site.as_reader()

@@ -8,7 +8,6 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
@@ -18,7 +17,6 @@ from django.utils.cache import add_never_cache_headers
 
 from .. import editorial
 from ..models import Article, Revision
-from ..rendering import render_markdown
 from ..views import render_answer
 from . import diff, forms
 
@@ -113,7 +111,7 @@ def sign_off(admin_view, request, pk):
     if request.method == "POST":
         return _decide(request, canonical)
     live = canonical.sign_offs.select_related("revision").first()
-    refusal = _sign_off_refusal(canonical, latest, request.user)
+    refusal = editorial.sign_off_refusal(canonical, latest, request.user)
     return _render(
         admin_view,
         request,
@@ -123,7 +121,7 @@ def sign_off(admin_view, request, pk):
             "article": canonical,
             "revision": latest,
             "refusal": refusal,
-            "answer_html": render_markdown(latest.content.get("answer", "")),
+            "answer_html": Article.html_for(latest.content.get("answer", "")),
             "diff": diff.compare(live.revision.content, latest.content) if live and live.revision != latest else None,
             "fields": diff.show(latest.content),
             "live_revision": live.revision if live else None,
@@ -131,17 +129,6 @@ def sign_off(admin_view, request, pk):
             "requests": editorial.open_change_requests(canonical),
         },
     )
-
-
-def _sign_off_refusal(canonical, latest, user) -> str:
-    """Return why `user` cannot sign off `latest` now, or "" if they can."""
-    if not editorial.needs_sign_off(latest):
-        return "This revision is already signed off. There is nothing to sign."
-    if editorial.working_copy(canonical).state != Article.State.IN_REVIEW:
-        return "This revision has not been submitted for review yet: its editor submits it when it is ready."
-    if not settings.DRUGREF_SAME_PERSON_SIGN_OFF and user in editorial.authors_since_sign_off(canonical, latest.number):
-        return "You wrote part of this revision, so another medical reviewer must sign it off."
-    return ""
 
 
 def _decide(request, canonical):

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import feeds, sitemaps, views
 from .caching.pages import public_page
+from .models import PAGE_ADDRESSES
 
 app_name = "monographs"
 
@@ -24,9 +25,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("feeds/answers.rss", public_page(feeds.LatestAnswersRss()), name="rss"),
     path("feeds/answers.atom", public_page(feeds.LatestAnswersAtom()), name="atom"),
-    path("about/", views.site_page, {"slug": "about"}, name="about"),
-    path("editorial-policy/", views.site_page, {"slug": "editorial-policy"}, name="editorial_policy"),
-    path("medical-disclaimer/", views.site_page, {"slug": "medical-disclaimer"}, name="medical_disclaimer"),
+    *[path(f"{slug}/", views.site_page, {"slug": slug}, name=name) for slug, name in PAGE_ADDRESSES.items()],
     path("pages/<slug:slug>/", views.site_page, name="page"),
 ]
 

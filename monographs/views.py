@@ -17,7 +17,7 @@ from .caching import tags as cache_tags
 from .caching.pages import public_page
 from .models import Article, ArticleRedirect, Condition, Drug, Page, Reviewer, SupportGroup
 from .pagination import Window
-from .search import MAX_QUERY_LENGTH, clean_query, highlighted
+from .search import MAX_QUERY_LENGTH, clean_query
 from .slugs import url_for_slug
 
 LATEST_ON_HOME = 10
@@ -323,6 +323,8 @@ def support_group_detail(request, slug):
 @public_page
 def site_page(request, slug):
     page = get_object_or_404(Page, slug=slug)
+    if request.path != page.get_absolute_url():  # /pages/about/ is /about/: one address, one canonical
+        return redirect(page, permanent=True)
     return render_page(
         request,
         "monographs/page.html",
@@ -351,7 +353,7 @@ def search(request):
         .only("question", "slug", "reviewed_on", "updated_at", "reviewer__name", "reviewer__credentials")
     )
     page = _paginate(request, found_answers, RESULTS_PER_PAGE)
-    results = [(answer, highlighted(answer.snippet)) for answer in page]
+    results = list(page)
     # Counted without ranks or snippets, and only so far: a common word must not count the whole table.
     found = Article.objects.live().matching(q)[: MAX_COUNTED + 1].count() if results else 0
     return render_page(

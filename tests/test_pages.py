@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from monographs.models import Article, ReadNext, RelatedQuestion, SupportGroup
+from monographs.models import Article, Page, ReadNext, RelatedQuestion, SupportGroup
 
 from .support import BESPONSA_URL, assert_in_order, collapse, seed_blocks, visible_text
 
@@ -248,6 +248,21 @@ def test_the_trust_pages_read_as_paragraphs(client, db, url):
     main = html.split("<main", 1)[1].split("</main>", 1)[0]
     assert "\\" not in visible_text(main)
     assert main.count("<p>") >= 2
+
+
+@pytest.mark.parametrize("slug", ["about", "editorial-policy", "medical-disclaimer"])
+def test_a_trust_page_has_one_address(client, db, slug):
+    response = client.get(f"/pages/{slug}/?from=footer")
+    assert (response.status_code, response["Location"]) == (301, f"/{slug}/")
+    page = client.get(f"/{slug}/").content.decode()
+    assert f'<link rel="canonical" href="http://testserver/{slug}/">' in page
+    assert Page.objects.get(slug=slug).get_absolute_url() == f"/{slug}/"
+
+
+def test_other_site_pages_live_under_pages(client, db):
+    Page.objects.create(slug="contact", title="Contact us", body="Write to us.")
+    assert client.get("/pages/contact/").status_code == 200
+    assert client.get("/contact/").status_code == 404
 
 
 def test_pages_created_with_literal_backslashes_are_repaired(db):

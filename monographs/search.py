@@ -15,6 +15,7 @@ from django.db import connections
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.db.models.query import ModelIterable
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -68,7 +69,18 @@ def search(queryset, q):
     found = _search(queryset, q, ranked=True)
     if found.query.is_empty():  # a blank query: none() has no rank to order by
         return found
-    return found.order_by("-about", "-rank", "-reviewed_on", "question")
+    found = found.order_by("-about", "-rank", "-reviewed_on", "question")
+    found._iterable_class = _Highlighted  # as values() does: the rows come out as answers, snippets made safe
+    return found
+
+
+class _Highlighted(ModelIterable):
+    """Answers whose `snippet` is safe HTML: the text escaped, the matches in <mark>."""
+
+    def __iter__(self):
+        for answer in super().__iter__():
+            answer.snippet = _highlighted(answer.snippet)
+            yield answer
 
 
 def matching(queryset, q):
@@ -117,7 +129,7 @@ def _question_about(article_model, wanted):
     return ExpressionWrapper(Exists(by_drug) | Exists(by_condition), output_field=BooleanField())
 
 
-def highlighted(snippet: str) -> str:
+def _highlighted(snippet: str) -> str:
     """Return a search snippet as safe HTML: escaped text, matches in <mark>."""
     text = _BACKSLASH_ESCAPE.sub(r"\1", snippet or "")
     return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))

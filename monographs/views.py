@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from . import answer_page, browse, reports
 from .caching import tags as cache_tags
 from .caching.pages import public_page
-from .models import Article, ArticleRedirect, Condition, Drug, Page, Reviewer, SupportGroup
+from .models import SUBJECT_KINDS, Article, ArticleRedirect, Condition, Drug, Page, Reviewer, SupportGroup
 from .pagination import Window
 from .search import MAX_QUERY_LENGTH, clean_query
 from .slugs import url_for_slug
@@ -257,34 +257,33 @@ def subject_index(request, kind, letter=None):
 @public_page
 def drug_detail(request, slug):
     drug = get_object_or_404(Drug, slug=slug)
-    conditions, groups = list(drug.conditions.all()), list(drug.support_groups.all())
-    answers = list(Article.objects.live().filter(drugs=drug).for_list().order_by("question"))
-    return render_page(
-        request,
-        "monographs/drug_detail.html",
-        {"drug": drug, "conditions": conditions, "answers": answers, "support_groups": groups},
-        crumbs=[HOME, Crumb("Drugs", reverse("monographs:drugs")), Crumb(drug.brand_name, request.path)],
-        meta=drug.meta(),
-        structured_data=[drug.structured_data(request.build_absolute_uri)],
-        tags=[cache_tags.answers_about("drug", drug.pk)],
-        shows=[drug, *conditions, *groups, *answers],
-    )
+    return _subject_page(request, "drug", drug, conditions=list(drug.conditions.all()))
 
 
 @public_page
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition, slug=slug)
-    drugs, groups = list(condition.drugs.all()), list(condition.support_groups.all())
-    answers = list(Article.objects.live().filter(conditions=condition).for_list().order_by("question"))
+    return _subject_page(request, "condition", condition, drugs=list(condition.drugs.all()))
+
+
+def _subject_page(request, kind, subject, **related):
+    """A drug's or condition's page: the answers about it, its support groups and the `related` subjects."""
+    relation = SUBJECT_KINDS[kind].relation  # "drugs": the index page, and the answers' field
+    groups = list(subject.support_groups.all())
+    answers = list(Article.objects.live().filter(**{relation: subject}).for_list().order_by("question"))
     return render_page(
         request,
-        "monographs/condition_detail.html",
-        {"condition": condition, "drugs": drugs, "answers": answers, "support_groups": groups},
-        crumbs=[HOME, Crumb("Conditions", reverse("monographs:conditions")), Crumb(str(condition), request.path)],
-        meta=condition.meta(),
-        structured_data=[condition.structured_data(request.build_absolute_uri)],
-        tags=[cache_tags.answers_about("condition", condition.pk)],
-        shows=[condition, *drugs, *groups, *answers],
+        f"monographs/{kind}_detail.html",
+        {kind: subject, "answers": answers, "support_groups": groups, **related},
+        crumbs=[
+            HOME,
+            Crumb(relation.capitalize(), reverse(f"monographs:{relation}")),
+            Crumb(str(subject), request.path),
+        ],
+        meta=subject.meta(),
+        structured_data=[subject.structured_data(request.build_absolute_uri)],
+        tags=[cache_tags.answers_about(kind, subject.pk)],
+        shows=[subject, *(item for items in related.values() for item in items), *groups, *answers],
     )
 
 

@@ -26,6 +26,7 @@ from .models import Article, ArticleEvent, ArticleRedirect, ImportBatch, Reviewe
 SIGN_OFF_PERMISSION = "monographs.sign_off_article"
 WITHDRAW_PERMISSION = "monographs.withdraw_article"
 CHANGE_PERMISSION = "monographs.change_article"
+PREVIEW_PERMISSION = "monographs.preview_article"
 
 
 class EditorialError(Exception):

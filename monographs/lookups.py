@@ -43,8 +43,11 @@ def _prepared(field, values, connection) -> list:
 
 
 def matching(queryset, field_name, values, *fields, chunk=5000):
-    """Yield `fields` of the rows whose `field_name` is one of `values`, a few thousand keys per query."""
+    """Yield `fields` of the rows whose `field_name` is one of `values` (the rows themselves if no `fields`).
+
+    A few thousand keys per query.
+    """
     values = list(values)
     for start in range(0, len(values), chunk):
-        keys = set(values[start : start + chunk])
-        yield from queryset.filter(any_of(field_name, keys)).values_list(*fields)
+        rows = queryset.filter(any_of(field_name, set(values[start : start + chunk])))
+        yield from rows.values_list(*fields) if fields else rows

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
 from django.utils import timezone
 
+from . import search
 from .rendering import render_markdown
 from .slugs import SLUG_MAX_LENGTH, url_for_slug
 
@@ -243,15 +244,11 @@ class ArticleQuerySet(models.QuerySet):
 
     def search(self, q):
         """Return answers matching a web-search query `q`, best first, with snippets; blank `q` gives none."""
-        from .search import search
-
-        return search(self, q)
+        return search.search(self, q)
 
     def matching(self, q):
         """Return answers matching a web-search query `q`, unranked (for counts and the admin)."""
-        from .search import matching
-
-        return matching(self, q)
+        return search.matching(self, q)
 
 
 class Article(models.Model):

@@ -28,6 +28,16 @@ def url_for_slug(viewname: str, slug: str) -> str:
     return _pattern(viewname, get_script_prefix()).replace(_MARK, slug)
 
 
+def fixed_url(viewname: str) -> str:
+    """Return the address of a page that takes no arguments (the home page), reversing once per process."""
+    return _fixed(viewname, get_script_prefix())
+
+
+@lru_cache(maxsize=64)
+def _fixed(viewname, script_prefix):
+    return reverse(viewname)
+
+
 @lru_cache(maxsize=64)
 def _pattern(viewname, script_prefix):
     return reverse(viewname, kwargs={"slug": _MARK})

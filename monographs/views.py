@@ -18,7 +18,7 @@ from .caching.pages import public_page
 from .models import SUBJECT_KINDS, Article, ArticleRedirect, Condition, Drug, Page, Reviewer, SupportGroup
 from .pagination import Window
 from .search import MAX_QUERY_LENGTH, clean_query
-from .slugs import url_for_slug
+from .slugs import fixed_url, url_for_slug
 
 LATEST_ON_HOME = 10
 PER_PAGE = 50
@@ -30,11 +30,16 @@ LETTERS = browse.LETTERS
 @dataclass(frozen=True)
 class Crumb:
     name: str
-    url: str
+    path: str = ""  # the page's address; or
+    view: str = ""  # the name of a page that takes no arguments
+
+    @property
+    def url(self) -> str:
+        return self.path or fixed_url(self.view)
 
 
-HOME = Crumb("Home", "/")
-ANSWERS = Crumb("Medical answers", "/medical-answers/")
+HOME = Crumb("Home", view="monographs:home")
+ANSWERS = Crumb("Medical answers", view="monographs:answers")
 
 
 def render_page(request, template, context, *, crumbs=(), meta=None, structured_data=(), tags=(), shows=()):
@@ -236,7 +241,7 @@ def _letter_bar(kind, current) -> list[dict]:
 @public_page
 def subject_index(request, kind, letter=None):
     model, title = SUBJECT_INDEXES[kind]
-    crumbs = [HOME, Crumb(title, reverse(f"monographs:{kind}"))]
+    crumbs = [HOME, Crumb(title, view=f"monographs:{kind}")]
     if letter is not None:
         if len(letter) != 1 or letter not in LETTERS:
             raise Http404("No such letter")
@@ -277,7 +282,7 @@ def _subject_page(request, kind, subject, **related):
         {kind: subject, "answers": answers, "support_groups": groups, **related},
         crumbs=[
             HOME,
-            Crumb(relation.capitalize(), reverse(f"monographs:{relation}")),
+            Crumb(relation.capitalize(), view=f"monographs:{relation}"),
             Crumb(str(subject), request.path),
         ],
         meta=subject.meta(),

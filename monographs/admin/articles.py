@@ -146,7 +146,7 @@ class ArticleAdmin(ModelAdmin):
         return request.user.has_perm(editorial.WITHDRAW_PERMISSION)
 
     def has_preview_permission(self, request):
-        return request.user.has_perm("monographs.preview_article")
+        return request.user.has_perm(editorial.PREVIEW_PERMISSION)
 
     def has_change_permission(self, request, obj=None):
         # A live answer changes only through its pending draft and a new sign-off.

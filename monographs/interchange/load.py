@@ -14,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Q
 from django.db.models.functions import MD5, Lower
 from django.utils import timezone
 
@@ -87,19 +86,15 @@ class Loader:
     def _load_kind(self, kind, wanted):
         subject = SUBJECT_KINDS[kind]
         model, name_field = subject.model, subject.name_field
+        if kind == "reviewer":  # known by name and credentials: find them by name, keep those wanted
+            rows = matching(model.objects.all(), "name", {name for name, _ in wanted})
+        else:
+            rows = matching(model.objects.annotate(key=Lower(name_field)), "key", wanted)
         existing = {}
-        keys = list(wanted)
-        for start in range(0, len(keys), 5000):
-            chunk = keys[start : start + 5000]
-            if kind == "reviewer":
-                query = Q()
-                for name, credentials in chunk:
-                    query |= Q(name=name, credentials=credentials)
-                rows = model.objects.filter(query)
-            else:
-                rows = model.objects.annotate(key=Lower(name_field)).filter(key__in=chunk)
-            for obj in rows:
-                existing[subject.key(getattr(obj, name_field), getattr(obj, "credentials", ""))] = obj
+        for obj in rows:
+            key = subject.key(getattr(obj, name_field), getattr(obj, "credentials", ""))
+            if key in wanted:
+                existing[key] = obj
         new, changed, relations, touched = [], set(), {}, []
         for key, spec in wanted.items():
             obj = existing.get(key)

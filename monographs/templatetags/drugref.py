@@ -1,9 +1,9 @@
 import json
-from functools import lru_cache
 
 from django import template
-from django.urls import get_script_prefix, reverse
 from django.utils.safestring import mark_safe
+
+from ..slugs import fixed_url
 
 register = template.Library()
 
@@ -20,12 +20,7 @@ def absolute_url(context, path):
 @register.simple_tag
 def site_url(viewname):
     """Return the address of a page without arguments (navigation, footer), reversed once per process."""
-    return _site_url(viewname, get_script_prefix())
-
-
-@lru_cache(maxsize=64)
-def _site_url(viewname, script_prefix):
-    return reverse(viewname)
+    return fixed_url(viewname)
 
 
 @register.filter

@@ -235,7 +235,7 @@ def main():
         row("answer page, 304 (If-None-Match)", warm + ANSWER, headers=[f"If-None-Match: {etag}"])
         for name, path in (
             ("drug page", "/drugs/besponsa/"),
-            ("letter page", "/medical-answers/letter/h/"),
+            ("letter page", "/drugs/letter/b/"),
             ("search", "/search/?q=leukemia+treatment"),
             ("sitemap.xml", "/sitemap.xml"),
         ):

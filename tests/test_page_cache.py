@@ -163,17 +163,13 @@ def test_posts_redirects_and_previews_are_never_stored(reader, editor_client, ma
 
 def test_a_cache_that_is_down_serves_pages_from_the_database(reader, demo, settings):
     # Nothing listens on port 1: every cache call fails at once.
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
-    }
+    settings.CACHES = {"default": {"BACKEND": "drugref.redis_cache.Cache", "LOCATION": "redis://127.0.0.1:1/0"}}
     for url in (BESPONSA_URL, "/", "/sitemap.xml", "/sitemap-answers.xml", "/drugs/besponsa/", BESPONSA_URL):
         assert reader.get(url).status_code == 200, url
 
 
 def test_a_cache_that_is_down_lets_editors_save_and_reviewers_sign_off(editor_client, reviewer_client, settings):
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
-    }
+    settings.CACHES = {"default": {"BACKEND": "drugref.redis_cache.Cache", "LOCATION": "redis://127.0.0.1:1/0"}}
     article = publish_new(editor_client, reviewer_client)  # adds, saves and signs off through the admin
     assert article.is_live
     assert editor_client.post(f"{ADMIN}{article.pk}/start-draft/").status_code == 302
@@ -359,7 +355,7 @@ def test_with_redis_a_purge_reaches_recently_served_pages(reader, demo, medical_
         redis.Redis.from_url(url).flushdb()
     except redis.RedisError:
         pytest.skip("Redis is not running on 127.0.0.1:6379")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    settings.CACHES = {"default": {"BACKEND": "drugref.redis_cache.Cache", "LOCATION": url}}
     for _ in range(3):
         assert reader.get(BESPONSA_URL).status_code == 200
     editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), medical_reviewer, "Superseded")
@@ -371,6 +367,36 @@ def test_the_redis_cache_reuses_one_client_per_pool(settings):
 
     cache = Cache("redis://127.0.0.1:6379/13", {})
     assert cache._cache.get_client() is cache._cache.get_client(write=True)
+
+
+def test_a_hit_reads_the_generation_from_the_primary_on_a_connection_the_thread_keeps():
+    import redis
+
+    from drugref.redis_cache import Cache
+
+    cache = Cache("redis://127.0.0.1:6379/13", {})
+    try:
+        cache.set("generation-test", "g1")
+    except redis.RedisError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    assert cache.get_from_primary("generation-test") == "g1" == cache.get("generation-test")
+    assert cache.get_from_primary("no-such-key", "default") == "default"
+    kept = cache._cache._local.connection
+    cache.get_from_primary("generation-test")
+    assert cache._cache._local.connection is kept  # not taken from the pool and given back
+    # Redis drops the connection (a restart, an idle timeout): the next read connects again.
+    kept.send_command("CLIENT", "ID")
+    redis.Redis.from_url("redis://127.0.0.1:6379/13").client_kill_filter(_id=kept.read_response())
+    assert cache.get_from_primary("generation-test") == "g1"
+
+
+def test_a_hit_while_redis_is_down_is_a_miss():
+    import redis
+
+    from drugref.redis_cache import Cache
+
+    with pytest.raises(redis.ConnectionError):  # store._guarded turns this into a miss and a back-off
+        Cache("redis://127.0.0.1:1/0", {}).get_from_primary("anything")
 
 
 def test_without_the_page_cache_pages_still_get_etags_304s_and_compression(reader, demo, settings):

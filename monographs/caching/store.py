@@ -116,7 +116,8 @@ def get(key: str):
 
 
 def _generation(cache):
-    generation = cache.get(GENERATION)
+    # From the primary, when the cache has replicas: a replica may not have seen the latest purge yet.
+    generation = getattr(cache, "get_from_primary", cache.get)(GENERATION)
     if generation is None:  # never set, or evicted: a new value, which no earlier stamp can match
         cache.add(GENERATION, secrets.token_hex(8), timeout=None)
         generation = cache.get(GENERATION)
@@ -140,7 +141,7 @@ def put(key: str, entry, tags, seen_generation) -> bool:
         cache.add(k, secrets.token_hex(8), timeout=None)
     if missing:
         versions |= cache.get_many(missing)
-    if cache.get(GENERATION) != seen_generation or len(versions) != len(keys):
+    if _generation(cache) != seen_generation or len(versions) != len(keys):
         return False
     entry.versions = versions
     cache.set(ENTRY_PREFIX + key, entry, timeout=settings.DRUGREF_PAGE_CACHE_SECONDS)

@@ -55,7 +55,8 @@ def render_page(request, template, context, *, crumbs=(), meta=None, structured_
     response = render(
         request,
         template,
-        {**context, "breadcrumbs": crumbs, "meta": meta or {}, "structured_data": data},
+        # "q" fills the search box; given on every page, as a variable the template cannot find costs an exception.
+        {"q": "", **context, "breadcrumbs": crumbs, "meta": meta or {}, "structured_data": data},
     )
     shows = list(shows)
     response.page_tags = {*tags, *cache_tags.for_objects(shows)}

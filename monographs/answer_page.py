@@ -1,10 +1,10 @@
-"""What an answer page shows, fetched in four queries whatever the number of its links.
+"""What an answer page shows, fetched in three queries whatever the number of its links.
 
 1. the answer with its reviewer (without the Markdown source, which the page never shows):
    `live_article()` for readers, `Article.objects.for_page()` for previews;
-2. its drugs, conditions and support groups, as one UNION;
-3. its curated links (related questions and read next), as one UNION;
-4. related medical questions: live answers sharing a drug or condition.
+2. its drugs, conditions and support groups, and its curated links (related questions,
+   read next), as one UNION ALL of rows of the same seven columns;
+3. related medical questions: live answers sharing a drug or condition.
 
 Rows come back as plain values, not model instances, from SQL compiled once
 (see prepared.py): on a page that lists a dozen links, compiling queries and
@@ -13,7 +13,7 @@ building instances was most of the time a page took.
 
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Value
+from django.db.models import CharField, IntegerField, Value
 from django.utils.html import strip_tags
 
 from . import sources
@@ -119,29 +119,43 @@ def _kind(name):
     return Value(name, output_field=CharField())
 
 
-def _subjects(article):
+_NO_POSITION = Value(0, output_field=IntegerField())
+
+
+def _subjects_and_links(article):
+    """Rows of (kind, position, id, name, slug, detail, drug class): subjects first, then links.
+
+    A subject's kind is its model name; a link's is its field ("related_questions"), its name the
+    question and its detail the target's state.
+    """
     columns = {
         Drug: ("brand_name", "generic_name", "drug_class"),
         Condition: ("name", "abbreviation", None),
         SupportGroup: ("name", None, None),
     }
-    parts = [
+    subjects = [
         model.objects.filter(articles=article)
         .order_by()
-        .values_list(_kind(model._meta.model_name), "pk", name, "slug", detail or _kind(""), drug_class or _kind(""))
+        .values_list(
+            _kind(model._meta.model_name),
+            _NO_POSITION,
+            "pk",
+            name,
+            "slug",
+            detail or _kind(""),
+            drug_class or _kind(""),
+        )
         for model, (name, detail, drug_class) in columns.items()
     ]
-    return parts[0].union(*parts[1:], all=True)
-
-
-def _links(article):
-    parts = [
+    links = [
         model.objects.filter(source=article)
         .order_by()
-        .values_list(_kind(kind), "position", "pk", "target_id", "target__question", "target__slug", "target__state")
+        .values_list(
+            _kind(kind), "position", "target_id", "target__question", "target__slug", "target__state", _kind("")
+        )
         for kind, model in (("related_questions", RelatedQuestion), ("read_next", ReadNext))
     ]
-    return parts[0].union(*parts[1:], all=True)
+    return subjects[0].union(*subjects[1:], *links, all=True)
 
 
 def _related_medical_questions(article, canonical):
@@ -176,8 +190,7 @@ def _live_article(slug):
 
 
 LIVE_ARTICLE = Prepared(_live_article, slug=str)
-SUBJECTS = Prepared(_subjects, article=int)
-LINKS = Prepared(_links, article=int)
+SUBJECTS_AND_LINKS = Prepared(_subjects_and_links, article=int)
 RELATED_MEDICAL_QUESTIONS = Prepared(_related_medical_questions, article=int, canonical=int)
 
 
@@ -195,14 +208,17 @@ def live_article(slug: str) -> Article | None:
 
 
 def load(article: Article) -> AnswerPage:
-    """Fetch everything `article`'s page shows besides the answer itself (queries 2 to 4)."""
+    """Fetch everything `article`'s page shows besides the answer itself (queries 2 and 3)."""
     page = AnswerPage(article)
     lists = {"drug": page.drugs, "condition": page.conditions, "supportgroup": page.support_groups}
-    for row in sorted(SUBJECTS.rows(article=article.pk), key=lambda row: (row[2].lower(), row[1])):
-        lists[row[0]].append(Subject(*row))
-        page.tags.add(cache_tags.for_pk(row[0], row[1]))
+    rows = SUBJECTS_AND_LINKS.rows(article=article.pk)
+    subjects = sorted((row for row in rows if row[0] in lists), key=lambda row: (row[3].lower(), row[2]))
+    for kind, _, pk, name, slug, detail, drug_class in subjects:
+        lists[kind].append(Subject(kind, pk, name, slug, detail, drug_class))
+        page.tags.add(cache_tags.for_pk(kind, pk))
 
-    for kind, _, _, pk, question, slug, state in sorted(LINKS.rows(article=article.pk), key=lambda row: row[:3]):
+    links = sorted((row for row in rows if row[0] not in lists), key=lambda row: row[:3])
+    for kind, _, pk, question, slug, state, _ in links:
         # Every target is tagged, live or not: its going live must refresh this page.
         page.tags.add(cache_tags.for_pk("article", pk))
         target = Article(pk=pk, question=question, slug=slug, state=state)
@@ -210,8 +226,8 @@ def load(article: Article) -> AnswerPage:
             getattr(page, kind).append(target)
 
     if page.drugs or page.conditions:
-        rows = RELATED_MEDICAL_QUESTIONS.rows(article=article.pk, canonical=article.canonical_pk)
-        page.related_medical_questions = [Article(pk=pk, question=q, slug=slug) for pk, q, slug in rows]
+        related = RELATED_MEDICAL_QUESTIONS.rows(article=article.pk, canonical=article.canonical_pk)
+        page.related_medical_questions = [Article(pk=pk, question=q, slug=slug) for pk, q, slug in related]
 
     page.tags.add(cache_tags.for_object(article))
     page.tags.update(cache_tags.for_pk("article", a.pk) for a in page.related_medical_questions)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 from django.db import connections
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, TextField, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Q, TextField, Value, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
@@ -61,7 +61,10 @@ def parse(q: str) -> list[Term]:
 
 
 def search(queryset, q):
-    """Return `queryset` filtered to answers matching `q`, best first, each with a `snippet`.
+    """Return `queryset` filtered to answers matching `q`, best first, each with a `snippet` and `total_found`.
+
+    `total_found`, the number of answers matching, comes with every row: ranking reads them all
+    anyway, so counting them costs no second query (which would match the words again).
 
     Answers whose question names a drug or condition the query names come first ("inotuzumab" puts
     "How does Besponsa work…?" above answers that only mention it), then by how well the text matches.
@@ -69,7 +72,7 @@ def search(queryset, q):
     found = _search(queryset, q, ranked=True)
     if found.query.is_empty():  # a blank query: none() has no rank to order by
         return found
-    found = found.order_by("-about", "-rank", "-reviewed_on", "question")
+    found = found.annotate(total_found=Window(Count("*"))).order_by("-about", "-rank", "-reviewed_on", "question")
     found._iterable_class = _Highlighted  # as values() does: the rows come out as answers, snippets made safe
     return found
 
@@ -119,14 +122,16 @@ def _question_about(article_model, wanted):
     drugs, _, named = _subject_filters(wanted)
     if not drugs:
         return Value(False)
-    by_drug = drug_links.objects.filter(article_id=OuterRef("pk"), drug__in=Drug.objects.filter(drugs)).filter(
+    by_drug = drug_links.objects.filter(drug__in=Drug.objects.filter(drugs)).filter(
         Q(article__question__icontains=F("drug__brand_name"))
         | (Q(article__question__icontains=F("drug__generic_name")) & ~Q(drug__generic_name=""))
     )
-    by_condition = condition_links.objects.filter(
-        article_id=OuterRef("pk"), condition__in=Condition.objects.filter(named)
-    ).filter(article__question__icontains=F("condition__name"))
-    return ExpressionWrapper(Exists(by_drug) | Exists(by_condition), output_field=BooleanField())
+    by_condition = condition_links.objects.filter(condition__in=Condition.objects.filter(named)).filter(
+        article__question__icontains=F("condition__name")
+    )
+    # One set of answers, found once from the few subjects the words name; not a subquery per matching answer.
+    about = by_drug.values("article_id").union(by_condition.values("article_id"))
+    return ExpressionWrapper(Q(pk__in=about), output_field=BooleanField())
 
 
 def _highlighted(snippet: str) -> str:

@@ -359,8 +359,7 @@ def search(request):
     )
     page = _paginate(request, found_answers, RESULTS_PER_PAGE)
     results = list(page)
-    # Counted without ranks or snippets, and only so far: a common word must not count the whole table.
-    found = Article.objects.live().matching(q)[: MAX_COUNTED + 1].count() if results else 0
+    found = results[0].total_found if results else 0
     return render_page(
         request,
         "monographs/search.html",

@@ -14,7 +14,6 @@ building instances was most of the time a page took.
 from dataclasses import dataclass, field
 
 from django.db.models import CharField, IntegerField, Value
-from django.utils.html import strip_tags
 
 from . import sources
 from .caching import tags as cache_tags
@@ -85,7 +84,7 @@ class AnswerPage:
             "mainEntity": {
                 "@type": "Question",
                 "name": article.question,
-                "acceptedAnswer": {"@type": "Answer", "text": strip_tags(article.answer_html).strip(), "url": url},
+                "acceptedAnswer": {"@type": "Answer", "text": article.answer_text, "url": url},
             },
         }
         if cited := self.sources:
@@ -176,7 +175,18 @@ def _related_medical_questions(article, canonical):
 
 # What a page shows of the answer itself (the Markdown source stays behind), and of its reviewer,
 # in the models' field order, as Model.from_db() takes them.
-_SHOWN = {"id", "question", "slug", "answer_html", "summary", "state", "reviewer_id", "reviewed_on", "draft_of_id"}
+_SHOWN = {
+    "id",
+    "question",
+    "slug",
+    "answer_html",
+    "answer_text",
+    "summary",
+    "state",
+    "reviewer_id",
+    "reviewed_on",
+    "draft_of_id",
+}
 _SHOWN |= {"change_log", "updated_at", "sources"}
 ARTICLE_FIELDS = tuple(field.attname for field in Article._meta.concrete_fields if field.attname in _SHOWN)
 REVIEWER_FIELDS = tuple(

@@ -1,5 +1,6 @@
 """drugref's domain: drugs, conditions, reviewers, support groups and answers."""
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -10,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from . import search
 from .rendering import render_markdown
@@ -274,6 +276,11 @@ class Article(models.Model):
         "**bold**, *italic*, lists and [links](https://example.org) work."
     )
     answer_html = models.TextField(editable=False, help_text="The answer as HTML, made from the Markdown on save.")
+    answer_text = models.TextField(
+        editable=False,
+        default="",
+        help_text="The answer as plain text (structured data for search engines), made on save.",
+    )
     summary = models.CharField(
         max_length=300,
         blank=True,
@@ -409,8 +416,9 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.answer_html = self.html_for(self.answer)
+        self.answer_text = self.text_for(self.answer_html)
         if kwargs.get("update_fields") is not None and "answer" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "answer_html"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "answer_html", "answer_text"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -423,6 +431,11 @@ class Article(models.Model):
         Every write path renders through here: `save()`, and the importer for the rows it writes in bulk.
         """
         return render_markdown(answer)
+
+    @staticmethod
+    def text_for(answer_html: str) -> str:
+        """The answer as plain text, for structured data: made once with the HTML, not on every page view."""
+        return html.unescape(strip_tags(answer_html)).strip()  # "&amp;" is "&" in JSON
 
     def meta(self) -> dict:
         return {"title": self.question, "description": self.summary, "type": "article"}

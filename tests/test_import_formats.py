@@ -356,3 +356,19 @@ def test_a_reviewer_without_credentials_signs_with_a_name_alone(tmp_path, client
     reviewed_by = next(d for d in data if d["@type"] == "MedicalWebPage")["reviewedBy"]
     assert reviewed_by["name"] == "Drugs.com Editorial Team"
     assert "honorificSuffix" not in reviewed_by and "hasCredential" not in reviewed_by
+
+
+def test_the_plain_text_for_json_ld_is_made_when_an_answer_is_written(tmp_path, client):
+    """Saved, created by an import and changed by one: the page's JSON-LD text is ready, never made per view."""
+    run(jsonl(tmp_path, published("plain", answer="**Bold** words & <b>markup</b>.")))
+    article = Article.objects.get(slug="plain")
+    assert article.answer_text == "Bold words & markup." == Article.text_for(article.answer_html)
+    run(jsonl(tmp_path, published("plain", answer="Changed *answer*.")))
+    assert Article.objects.get(slug="plain").answer_text == "Changed answer."
+    article.answer = "Saved in the admin."
+    article.save(update_fields=["answer"])
+    assert Article.objects.get(slug="plain").answer_text == "Saved in the admin."
+    page = client.get(article.get_absolute_url()).content.decode()
+    data = json.loads(page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0])
+    page_data = data[0] if isinstance(data, list) else data
+    assert page_data["mainEntity"]["acceptedAnswer"]["text"] == "Saved in the admin."

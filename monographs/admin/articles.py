@@ -89,7 +89,9 @@ class AnswerChangeList(ChangeList):
     """The answer list shows answers, not the pending drafts of live ones, without their long texts."""
 
     def get_queryset(self, request, exclude_parameters=None):
-        return super().get_queryset(request, exclude_parameters).canonical().defer("answer", "answer_html")
+        return (
+            super().get_queryset(request, exclude_parameters).canonical().defer("answer", "answer_html", "answer_text")
+        )
 
 
 @admin.register(Article)

@@ -42,7 +42,7 @@ ROW_FIELDS = (
     "question", "slug", "summary", "sources", "review_interval_days", "state", "reviewer_id", "reviewed_on",
     "external_id", "version",
 )  # fmt: skip
-NEW_COLUMNS = ("id", "answer", "answer_html", "created_at", "updated_at", *ROW_FIELDS)
+NEW_COLUMNS = ("id", "answer", "answer_html", "answer_text", "created_at", "updated_at", *ROW_FIELDS)
 NEW_ROW = {"review_interval_days": None, "sources": [], "external_id": None, "version": 1}
 NEW_CONTENT = {"review_interval_days": None, "sources": []} | {name: [] for name in THROUGH}
 REVISION_FIELDS = (*CONTENT_FIELDS, *SUBJECT_FIELDS, *LINKS)
@@ -240,6 +240,7 @@ class Loader:
             editorial.keep_old_address(article, old["slug"] if old["state"] == Article.State.PUBLISHED else None)
         if "answer" in changed:
             article.answer, article.answer_html = values["answer"], Article.html_for(values["answer"])
+            article.answer_text = Article.text_for(article.answer_html)
             writes.rendered.append(article)  # saved on its own: other rows never loaded their text
         writes.updated.append(article)
         writes.update_fields.update(name for name in changed if name in ROW_FIELDS)
@@ -256,7 +257,7 @@ class Loader:
         bulk.insert_rows(Article, NEW_COLUMNS, writes.new)
         fields = sorted({"version", "updated_at", *writes.update_fields})  # the version claimed in _compare
         Article.objects.bulk_update(writes.updated, fields, batch_size=BATCH)
-        Article.objects.bulk_update(writes.rendered, ["answer", "answer_html"], batch_size=BATCH)
+        Article.objects.bulk_update(writes.rendered, ["answer", "answer_html", "answer_text"], batch_size=BATCH)
         for name, model in THROUGH.items():
             own, other = COLUMNS[name]
             model.objects.filter(any_of(own, writes.stale[name])).delete()
@@ -335,7 +336,8 @@ class _Writes:
         )
 
     def create(self, pk, values, answer_html, now):
-        row = NEW_ROW | values | {"id": pk, "answer_html": answer_html, "created_at": now, "updated_at": now}
+        made = {"answer_html": answer_html, "answer_text": Article.text_for(answer_html)}
+        row = NEW_ROW | values | made | {"id": pk, "created_at": now, "updated_at": now}
         self.new.append(tuple(row[name] for name in NEW_COLUMNS))
 
     def replace(self, name, pk, targets, *, stale):

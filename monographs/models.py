@@ -9,13 +9,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Upper
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
 from . import search
 from .rendering import render_markdown
-from .slugs import SLUG_MAX_LENGTH, url_for_slug
+from .slugs import SLUG_MAX_LENGTH, fixed_url, url_for_slug
 
 
 class Condition(models.Model):
@@ -249,7 +248,7 @@ class ArticleQuerySet(models.QuerySet):
         return search.search(self, q)
 
     def matching(self, q):
-        """Return answers matching a web-search query `q`, unranked (for counts and the admin)."""
+        """Return answers matching a web-search query `q`, unranked (for the admin's list)."""
         return search.matching(self, q)
 
 
@@ -697,7 +696,7 @@ class Page(models.Model):
 
     def get_absolute_url(self):
         if self.slug in PAGE_ADDRESSES:
-            return reverse(f"monographs:{PAGE_ADDRESSES[self.slug]}")
+            return fixed_url(f"monographs:{PAGE_ADDRESSES[self.slug]}")
         return url_for_slug("monographs:page", self.slug)
 
 

@@ -69,6 +69,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "drugref.urls"
 
 TEMPLATES = [
+    # The admin's pages, and the contrib apps' (sitemaps).
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -80,6 +81,13 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
         },
+    },
+    # The public site's pages and the error pages (templates/jinja2/): see monographs/templating.py.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "site",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "OPTIONS": {"environment": "monographs.templating.environment"},
     },
 ]
 

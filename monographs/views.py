@@ -55,8 +55,9 @@ def render_page(request, template, context, *, crumbs=(), meta=None, structured_
     response = render(
         request,
         template,
-        # "q" fills the search box; given on every page, as a variable the template cannot find costs an exception.
+        # "q" fills the search box on every page but the search page's own.
         {"q": "", **context, "breadcrumbs": crumbs, "meta": meta or {}, "structured_data": data},
+        using="site",  # the public pages' Jinja2 templates (settings.TEMPLATES), without looking in the admin's first
     )
     shows = list(shows)
     response.page_tags = {*tags, *cache_tags.for_objects(shows)}

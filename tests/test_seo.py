@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from monographs.models import Article
-from monographs.templatetags.drugref import json_ld
+from monographs.templating import json_ld
 
 from .support import BESPONSA_URL, visible_text
 

@@ -9,7 +9,7 @@ are, since both engines honour __html__.
 """
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from django.template import defaultfilters
 from django.templatetags.static import static
@@ -40,7 +40,7 @@ def date(value, format: str) -> str:
     return defaultfilters.date(value, format)
 
 
-@lru_cache(maxsize=None)
+@cache
 def static_url(path: str) -> str:
     """Return a static file's (hashed) address; the manifest does not change while the process runs."""
     return static(path)

@@ -75,7 +75,7 @@ def varnish(port, backend_port, memory="256m"):
     process = subprocess.Popen(
         [
             *(varnishd, "-F", "-j", "none", "-n", str(workdir / "state"), "-a", f"127.0.0.1:{port}"),
-            *("-f", str(vcl), "-s", f"malloc,{memory}", "-p", "thread_pool_min=20"),
+            *("-f", str(vcl), "-s", f"malloc,{memory}", "-p", "thread_pool_min=20", "-p", "http_gzip_support=off"),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

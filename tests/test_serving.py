@@ -7,10 +7,12 @@ Redis on 127.0.0.1:6379, gunicorn and Debian's varnish and varnish-modules;
 CI sets SERVING_TESTS=required so that a missing piece fails instead of skipping.
 """
 
+import gzip
 import os
 import re
 import shutil
 
+import brotli
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -101,6 +103,47 @@ def test_varnish_keeps_pages_and_drops_a_withdrawn_answer_at_once(servers, pharm
     assert http_get(varnish + BESPONSA_URL)[0] == 410
     assert http_get(second + BESPONSA_URL)[0] == 410
     assert http_get(first + BESPONSA_URL)[0] == 410
+
+
+def _raw_get(url, accept_encoding):
+    """GET `url` with an Accept-Encoding as a client sends it; return (status, headers, body as sent)."""
+    import urllib.error
+    import urllib.request
+
+    headers = {"Accept-Encoding": accept_encoding} if accept_encoding else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+# What browsers, curl and odd clients send, and the copy Varnish must send them (None: not compressed).
+ENCODINGS = [
+    ("gzip, deflate, br, zstd", "br"),
+    ("gzip", "gzip"),
+    ("", None),
+    ("br;q=0, gzip", "gzip"),
+    ("GZIP;q=0.5", "gzip"),
+    ("gzip;q=0", None),
+]
+
+
+def test_varnish_keeps_a_copy_per_encoding_sends_each_as_stored_and_purges_them_all(servers, pharmacist):
+    _, _, varnish = servers
+    plain = None
+    for accept, expected in ENCODINGS:
+        _raw_get(varnish + BESPONSA_URL, accept)
+        status, headers, body = _raw_get(varnish + BESPONSA_URL, accept)
+        assert (status, headers["X-Cache"], headers["Content-Encoding"]) == (200, "HIT", expected), accept
+        page = {"br": brotli.decompress, "gzip": gzip.decompress, None: bytes}[expected](body)
+        plain = plain or page
+        assert page == plain and b"Judith Stewart" in page, accept
+
+    editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), pharmacist, "Superseded")
+
+    for accept, _ in ENCODINGS:
+        assert _raw_get(varnish + BESPONSA_URL, accept)[0] == 410, accept
 
 
 def test_a_published_answer_shows_through_varnish_and_every_app_server_at_once(servers, pharmacist):

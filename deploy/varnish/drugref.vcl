@@ -6,7 +6,11 @@
 # touched. vmod_xkey (Debian's varnish-modules) drops exactly those pages.
 #
 # Edit the backend (or use a director for several app servers) and the
-# purgers ACL; everything else works as it is.
+# purgers ACL; everything else works as it is. Run varnishd with
+# -p http_gzip_support=off: the app compresses pages itself (Brotli and gzip),
+# and this configuration keeps one copy per encoding, each sent as stored.
+# (With it on, Varnish asks the app for gzip alone, so browsers never get
+# Brotli, and unzips the page again for every client that takes no gzip.)
 vcl 4.1;
 
 import xkey;
@@ -44,6 +48,15 @@ sub vcl_recv {
     }
     # Public pages are the same for every anonymous reader: other cookies do not matter.
     unset req.http.Cookie;
+    # One of three encodings, as the app would choose it (Vary: Accept-Encoding):
+    # Brotli, else gzip, else none; "br;q=0" refuses Brotli.
+    if (req.http.Accept-Encoding ~ "(?i)(^|,)\s*(br|\*)\s*(,|$|;\s*q=(1|0?\.\d*[1-9]))") {
+        set req.http.Accept-Encoding = "br";
+    } elsif (req.http.Accept-Encoding ~ "(?i)(^|,)\s*gzip\s*(,|$|;\s*q=(1|0?\.\d*[1-9]))") {
+        set req.http.Accept-Encoding = "gzip";
+    } else {
+        unset req.http.Accept-Encoding;
+    }
     return (hash);
 }
 

@@ -4,15 +4,21 @@ Each generic name is an entry of its own, under its own letter, leading to its
 drug: a reader looking for "inotuzumab" finds it under I. Letters with no
 entries are known in one query, so the letter bar links only to pages with
 something on them.
+
+Entries sort by their lower-cased name, and every name the A to Z lists has an
+index in that order (models: drug_brand_name_az_idx and the others): a page of
+the list, a letter's entries and whether a letter has any are index scans, not
+sorts of 50,000 names.
 """
 
 import string
 from dataclasses import dataclass
 
-from django.db.models import CharField, F, Value
-from django.db.models.functions import Lower, Substr, Upper
+from django.db.models import CharField, Exists, F, Value
+from django.db.models.functions import Lower
 
 from .models import Condition, Drug
+from .prepared import Prepared
 from .slugs import url_for_slug
 
 LETTERS = string.ascii_lowercase
@@ -34,19 +40,23 @@ KINDS = {
 }
 
 
+def _listed(model, field: str, letter: str | None = None):
+    """The rows listed under `field` (under `letter` only, if given), each with its sort key."""
+    rows = model.objects.exclude(**{field: ""}).order_by().annotate(key=Lower(field))
+    if letter:
+        # A range of the index, then the first letter exactly (a collation may sort "(b)" among the b's):
+        # both read the index alone.
+        rows = rows.filter(key__gte=letter, key__lt=chr(ord(letter) + 1), key__startswith=letter)
+    return rows
+
+
 def _parts(kind: str, letter: str | None):
     model, _, names = KINDS[kind]
     parts = []
     for field, is_alias in names:
-        rows = model.objects.exclude(**{field: ""})
-        if letter:
-            rows = rows.filter(**{f"{field}__istartswith": letter})
         brand = F("brand_name") if is_alias else Value("", output_field=CharField())
-        parts.append(
-            rows.order_by()
-            .annotate(entry=F(field), key=Lower(field), brand=brand)
-            .values_list("key", "entry", "slug", "brand")
-        )
+        rows = _listed(model, field, letter).annotate(entry=F(field), brand=brand)
+        parts.append(rows.values_list("key", "entry", "slug", "brand"))
     return parts
 
 
@@ -64,12 +74,22 @@ def as_entries(kind: str, rows) -> list[Entry]:
     ]
 
 
+def _letters_query(kind: str):
+    """One row (none if there is nothing to list): for each letter and name field, whether an entry starts so."""
+    model, _, names = KINDS[kind]
+    return model.objects.order_by().values_list(
+        *(Exists(_listed(model, field, letter)) for letter in LETTERS for field, _ in names)
+    )[:1]
+
+
+# Compiled once: 26 letters' subqueries took longer to build than PostgreSQL takes to probe the indexes.
+_LETTERS_IN_USE = {kind: Prepared(lambda kind=kind: _letters_query(kind)) for kind in KINDS}
+
+
 def letters_in_use(kind: str) -> set[str]:
     """Return the lower-case letters some entry of the A to Z starts with, in one query."""
-    model, _, names = KINDS[kind]
-    parts = [
-        model.objects.exclude(**{field: ""}).order_by().annotate(first=Upper(Substr(field, 1, 1))).values_list("first")
-        for field, _ in names
-    ]
-    firsts = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0].distinct()
-    return {first.lower() for (first,) in firsts if first and first.lower() in LETTERS}
+    rows = _LETTERS_IN_USE[kind].rows()
+    if not rows:
+        return set()
+    fields = len(KINDS[kind][2])
+    return {letter for n, letter in enumerate(LETTERS) if any(rows[0][n * fields : (n + 1) * fields])}

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Upper
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Lower, Upper
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -27,6 +27,8 @@ class Condition(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The A to Z (browse.py): names in their listed order.
+        indexes = [models.Index(Lower("name"), F("name"), name="condition_name_az_idx")]
 
     def __str__(self):
         return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
@@ -59,7 +61,14 @@ class Drug(models.Model):
 
     class Meta:
         ordering = ["brand_name"]
-        indexes = [models.Index(fields=["generic_name"], name="drug_generic_name_idx")]
+        indexes = [
+            models.Index(fields=["generic_name"], name="drug_generic_name_idx"),
+            # The A to Z (browse.py): brand and generic names in their listed order.
+            models.Index(Lower("brand_name"), F("brand_name"), name="drug_brand_name_az_idx"),
+            models.Index(
+                Lower("generic_name"), F("generic_name"), name="drug_generic_name_az_idx", condition=~Q(generic_name="")
+            ),
+        ]
 
     def __str__(self):
         return self.brand_name

@@ -50,6 +50,25 @@ def test_letters_with_no_entries_are_not_links(client, drugs):
     assert "None yet." in visible_text(client.get("/drugs/letter/q/").content.decode())
 
 
+def test_a_letter_is_the_first_character_of_a_name_whatever_its_case_or_the_sort_order(client, db):
+    assert letter_bar(client.get("/drugs/").content.decode()) == dict.fromkeys("abcdefghijklmnopqrstuvwxyz", False)
+    # Some collations sort "(S)-ketamine" among the s's and "-Kveo" among the k's: neither starts with a letter.
+    Drug.objects.create(brand_name="(S)-ketamine", slug="s-ketamine")
+    Drug.objects.create(brand_name="-Kveo", slug="kveo")
+    Drug.objects.create(brand_name="sotalol", generic_name="Quinapril", slug="sotalol")
+    Drug.objects.create(brand_name="Élan", slug="elan")
+    assert {letter for letter, linked in letter_bar(client.get("/drugs/").content.decode()).items() if linked} == {
+        "q",
+        "s",
+    }
+    s = visible_text(client.get("/drugs/letter/s/").content.decode())
+    assert "sotalol" in s and "ketamine" not in s
+    assert "Kveo" not in visible_text(client.get("/drugs/letter/k/").content.decode())
+    assert "Quinapril (generic name of sotalol)" in visible_text(client.get("/drugs/letter/q/").content.decode())
+    everything = visible_text(client.get("/drugs/").content.decode())
+    assert all(name in everything for name in ("(S)-ketamine", "-Kveo", "sotalol", "Quinapril", "Élan"))
+
+
 def test_the_condition_a_to_z(client, db):
     Condition.objects.create(name="Acute Lymphoblastic Leukemia", abbreviation="ALL", slug="all")
     Condition.objects.create(name="Chronic Myeloid Leukemia", slug="cml")

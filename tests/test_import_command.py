@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from monographs.models import Article, Condition, Drug, Reviewer
 
@@ -41,6 +42,22 @@ def test_importing_the_seed_creates_a_published_reviewed_answer():
     assert [str(d) for d in article.drugs.all()] == ["Besponsa"]
     assert [str(c) for c in article.conditions.all()] == ["Acute Lymphoblastic Leukemia (ALL)"]
     assert article.answer_html.count("<p>") == 7
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN indexes' pending lists are PostgreSQL's")
+def test_an_import_leaves_no_pending_entries_in_the_search_indexes(tmp_path):
+    write(tmp_path, "more.txt", SEED_TEXT.replace("How does Besponsa work", "How quickly does Besponsa work"))
+    run(SEED, tmp_path)
+    with connection.cursor() as cursor:
+        # Folding in again finds nothing left: searches read no pending list entry by entry.
+        cursor.execute(
+            "SELECT c.relname, gin_clean_pending_list(c.oid::regclass) FROM pg_class c"
+            " JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin' AND c.relname LIKE %s",
+            ["%trgm_idx"],
+        )
+        pending = dict(cursor.fetchall())
+    assert {"article_question_trgm_idx", "drug_brand_name_trgm_idx", "condition_name_trgm_idx"} <= set(pending)
+    assert set(pending.values()) == {0}
 
 
 def test_reimporting_the_same_file_changes_nothing_at_all():

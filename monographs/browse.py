@@ -6,9 +6,10 @@ entries are known in one query, so the letter bar links only to pages with
 something on them.
 
 Entries sort by their lower-cased name, and every name the A to Z lists has an
-index in that order (models: drug_brand_name_az_idx and the others): a page of
-the list, a letter's entries and whether a letter has any are index scans, not
-sorts of 50,000 names.
+index in that order (models: drug_brand_name_az_idx and the others): a letter's
+entries, and whether a letter has any, are read from those indexes. The whole
+list (no letter) is still sorted: PostgreSQL 15 sorts the result of a UNION ALL
+rather than merging its parts' index order.
 """
 
 import string

@@ -6,15 +6,15 @@ entries are known in one query, so the letter bar links only to pages with
 something on them.
 
 Entries sort by their lower-cased name, and every name the A to Z lists has an
-index in that order (models: drug_brand_name_az_idx and the others): a letter's
-entries, and whether a letter has any, are read from those indexes. The whole
-list (no letter) is still sorted: PostgreSQL 15 sorts the result of a UNION ALL
-rather than merging its parts' index order.
+index in that order (models: drug_brand_name_az_idx and the others): a page of
+the list, a letter's entries and whether a letter has any are read from those
+indexes, not sorted from 50,000 names (see AtoZ for the page).
 """
 
 import string
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import CharField, Exists, F, Value
 from django.db.models.functions import Lower
 
@@ -61,10 +61,33 @@ def _parts(kind: str, letter: str | None):
     return parts
 
 
-def entries(kind: str, letter: str | None = None):
-    """Return a query of the A to Z's rows (sort key, name, slug, brand for a generic name), A to Z."""
-    parts = _parts(kind, letter)
-    return parts[0].union(*parts[1:], all=True).order_by("key", "entry") if len(parts) > 1 else parts[0].order_by("key")
+ORDER = ("key", "entry")
+
+
+@dataclass(frozen=True)
+class AtoZ:
+    """The A to Z's rows (sort key, name, slug, brand for a generic name) in order; slice it for a page.
+
+    PostgreSQL sorts the whole of a UNION ALL (50,000 drug names) for any
+    slice of it. So each part is cut where the slice ends first, in its own
+    index order, and only those rows are merged and sorted. (SQLite takes no
+    LIMIT inside a compound query: there the union is sorted whole.)
+    """
+
+    parts: tuple
+
+    def __getitem__(self, rows: slice):
+        parts = self.parts
+        if len(parts) == 1:
+            return parts[0].order_by(*ORDER)[rows]
+        if rows.stop is not None and connections[parts[0].db].features.supports_slicing_ordering_in_compound:
+            parts = [part.order_by(*ORDER)[: rows.stop] for part in parts]
+        return parts[0].union(*parts[1:], all=True).order_by(*ORDER)[rows]
+
+
+def entries(kind: str, letter: str | None = None) -> AtoZ:
+    """Return the A to Z of `kind` ("drugs" or "conditions"), or of one letter of it."""
+    return AtoZ(tuple(_parts(kind, letter)))
 
 
 def as_entries(kind: str, rows) -> list[Entry]:

@@ -1,5 +1,7 @@
 """Browsing A to Z by drug (brand and generic names) and by condition; the answers index by drug."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -67,6 +69,18 @@ def test_a_letter_is_the_first_character_of_a_name_whatever_its_case_or_the_sort
     assert "Quinapril (generic name of sotalol)" in visible_text(client.get("/drugs/letter/q/").content.decode())
     everything = visible_text(client.get("/drugs/").content.decode())
     assert all(name in everything for name in ("(S)-ketamine", "-Kveo", "sotalol", "Quinapril", "Élan"))
+
+
+def test_the_pages_of_the_a_to_z_together_list_every_name_once_in_order(client, db):
+    # All brand names sort before all generic names: page 2 starts deep in the first list and in the second.
+    Drug.objects.bulk_create(
+        Drug(brand_name=f"Alpha {n:03}", generic_name=f"zeta {n:03}", slug=f"alpha-{n:03}") for n in range(60)
+    )
+    listed = []
+    for number in (1, 2, 3):
+        page = client.get(f"/drugs/?page={number}").content.decode()
+        listed += re.findall(r'<li><a href="/drugs/alpha-\d+/">([^<]+)</a>', page)
+    assert listed == [f"Alpha {n:03}" for n in range(60)] + [f"zeta {n:03}" for n in range(60)]
 
 
 def test_the_condition_a_to_z(client, db):

@@ -13,11 +13,10 @@ from functools import cache, lru_cache
 
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import reverse
 from jinja2 import Environment
 from markupsafe import Markup
 
-from .slugs import fixed_url
+from .slugs import fixed_url, url_for_slug
 
 # Inside <script>, these could end the element or start a comment; JSON allows them escaped.
 _SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
@@ -46,16 +45,16 @@ def static_url(path: str) -> str:
     return static(path)
 
 
-def url(viewname: str, *args) -> str:
-    """Return the address of a named page: url("monographs:report", article.slug)."""
-    return reverse(viewname, args=args)
+def url(viewname: str, slug: str | None = None) -> str:
+    """Return the address of a named page, or of its page for `slug`; each pattern is reversed once per process."""
+    return fixed_url(viewname) if slug is None else url_for_slug(viewname, slug)
 
 
 def environment(**options) -> Environment:
     """Django's Jinja2 backend calls this (settings.TEMPLATES) to make the environment."""
     # Each template keeps its last newline, as Django's do, so included pieces join as written.
     env = Environment(keep_trailing_newline=True, **options)
-    env.globals.update(static=static_url, url=url, site_url=fixed_url)
+    env.globals.update(static=static_url, url=url)
     env.filters.update(
         date=date,  # Django's date formats: date("F j, Y")
         linebreaks=defaultfilters.linebreaks_filter,  # escapes, then paragraphs

@@ -174,13 +174,19 @@ class HttpSession:
 
 
 def http_get(url, **headers):
-    """GET `url` from a real server; return (status, headers, body), whatever the status."""
+    """GET `url` from a real server; return (status, headers, body as text), whatever the status."""
+    status, headers, body = http_get_bytes(url, **headers)
+    return status, headers, body.decode()
+
+
+def http_get_bytes(url, **headers):
+    """GET `url` from a real server; return (status, headers, body as sent: compressed, if it was)."""
     import urllib.error
     import urllib.request
 
     request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read().decode()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read().decode()
+        return error.code, error.headers, error.read()

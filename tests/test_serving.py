@@ -21,7 +21,7 @@ from bench import stack
 from monographs import editorial
 from monographs.models import Article, Drug, Reviewer
 
-from .support import BESPONSA_URL, HttpSession, form_values, http_get
+from .support import BESPONSA_URL, HttpSession, form_values, http_get, http_get_bytes
 
 # Database 15 of the machine's Redis, emptied before use: the tests' own.
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -105,19 +105,6 @@ def test_varnish_keeps_pages_and_drops_a_withdrawn_answer_at_once(servers, pharm
     assert http_get(first + BESPONSA_URL)[0] == 410
 
 
-def _raw_get(url, accept_encoding):
-    """GET `url` with an Accept-Encoding as a client sends it; return (status, headers, body as sent)."""
-    import urllib.error
-    import urllib.request
-
-    headers = {"Accept-Encoding": accept_encoding} if accept_encoding else {}
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-
-
 # What browsers, curl and odd clients send, and the copy Varnish must send them (None: not compressed).
 ENCODINGS = [
     ("gzip, deflate, br, zstd", "br"),
@@ -129,12 +116,16 @@ ENCODINGS = [
 ]
 
 
+def _accepting(accept_encoding):
+    return {"Accept-Encoding": accept_encoding} if accept_encoding else {}
+
+
 def test_varnish_keeps_a_copy_per_encoding_sends_each_as_stored_and_purges_them_all(servers, pharmacist):
     _, _, varnish = servers
     plain = None
     for accept, expected in ENCODINGS:
-        _raw_get(varnish + BESPONSA_URL, accept)
-        status, headers, body = _raw_get(varnish + BESPONSA_URL, accept)
+        http_get_bytes(varnish + BESPONSA_URL, **_accepting(accept))
+        status, headers, body = http_get_bytes(varnish + BESPONSA_URL, **_accepting(accept))
         assert (status, headers["X-Cache"], headers["Content-Encoding"]) == (200, "HIT", expected), accept
         page = {"br": brotli.decompress, "gzip": gzip.decompress, None: bytes}[expected](body)
         plain = plain or page
@@ -143,7 +134,7 @@ def test_varnish_keeps_a_copy_per_encoding_sends_each_as_stored_and_purges_them_
     editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), pharmacist, "Superseded")
 
     for accept, _ in ENCODINGS:
-        assert _raw_get(varnish + BESPONSA_URL, accept)[0] == 410, accept
+        assert http_get_bytes(varnish + BESPONSA_URL, **_accepting(accept))[0] == 410, accept
 
 
 def test_a_published_answer_shows_through_varnish_and_every_app_server_at_once(servers, pharmacist):

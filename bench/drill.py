@@ -1,7 +1,8 @@
-"""Fault drill: restart PostgreSQL, then stop Redis, while gunicorn serves pages under load.
+"""Fault drills: restart PostgreSQL, then stop Redis, while gunicorn serves pages under load; purges lost and found.
 
-    make drill                               # both drills, 30 s each
+    make drill                               # every drill, 30 s of load each
     .venv/bin/python bench/drill.py --duration 20
+    .venv/bin/python bench/drill.py --only purges
 
 The drill starts everything it breaks itself, on free loopback ports: its own
 PostgreSQL cluster (pg_createcluster; needs root, as on a CI machine) and its
@@ -14,6 +15,13 @@ the answer page, a drug page and search through gunicorn (2 sync workers).
   5 s of the database accepting connections again.
 - Cache drill (page cache in Redis): Redis stops a third of the way in and
   comes back two thirds of the way in. Target: every response is 200.
+- Purge drills (two app servers sharing a page cache in Redis, Varnish in
+  front of one; purges reach Varnish through a path the drill can break):
+  Redis paused while an answer is withdrawn, then resumed; Redis stopped
+  while the answer is restored and signed off, then restarted with its data
+  (its old pages and tags); the path to Varnish broken for 20 s while the
+  answer is withdrawn again. Target: no app server or Varnish serves the old
+  page more than 10 s after the cache or the path is back.
 
 It prints what it saw and exits non-zero if a target was missed.
 """
@@ -23,6 +31,7 @@ import collections
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -178,9 +187,131 @@ def cache_drill(duration, env):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+ANSWER = PATHS[0]
+SLUG = ANSWER.split("/")[2]
+# Editorial steps, run as an editor's app server would run them: in a process of their own.
+STEPS = {
+    "accounts": (
+        "from django.contrib.auth.models import User; from monographs.models import Reviewer; "
+        "[User.objects.create_superuser(n, password='drill') for n in ('editor', 'pharmacist')]; "
+        "Reviewer.objects.create(name='Pat Pharmacist', credentials='PharmD', slug='pat-pharmacist', "
+        "user=User.objects.get(username='pharmacist'))"
+    ),
+    "withdraw": (
+        "from django.contrib.auth.models import User; from monographs import editorial; "
+        "from monographs.models import Article; "
+        f"editorial.withdraw(Article.objects.get(slug='{SLUG}'), User.objects.get(username='pharmacist'), 'Drill')"
+    ),
+    "restore and sign off": (
+        "from django.contrib.auth.models import User; from monographs import editorial; "
+        "from monographs.models import Article; "
+        f"a = Article.objects.get(slug='{SLUG}'); e = User.objects.get(username='editor'); "
+        "editorial.restore(a, editorial.latest_revision(a), e); editorial.submit_for_review(a, e); "
+        "editorial.sign_off(a, user=User.objects.get(username='pharmacist'), "
+        "revision_number=editorial.latest_revision(a).number)"
+    ),
+}
+
+
+def step(env, name):
+    """Run an editorial step in a process of its own; it purges what it changed, as any app server does."""
+    subprocess.run([sys.executable, "manage.py", "shell", "-v", "0", "-c", STEPS[name]], cwd=ROOT, env=env, check=True)
+
+
+def stale_for(bases, expected, since):
+    """Poll every base until each answers `expected` for the answer; return seconds after `since` of the last other."""
+    last_stale = since
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        statuses = []
+        for base in bases:
+            try:
+                with urllib.request.urlopen(base + ANSWER, timeout=5) as response:
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+            except OSError:
+                statuses.append(None)
+        if all(status == expected for status in statuses):
+            return last_stale - since
+        last_stale = time.monotonic()
+        time.sleep(0.1)
+    return float("inf")
+
+
+def purge_drill(env):
+    port = stack.free_port()
+    workdir = tempfile.mkdtemp(prefix="drugref-drill-purges-")
+    # Redis keeps its data across a restart (append-only file): the old pages come back with it.
+    redis_command = [
+        *("redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", workdir),
+        *("--save", "", "--appendonly", "yes", "--appendfsync", "always"),
+    ]
+    redis = subprocess.Popen(redis_command, stdout=subprocess.DEVNULL, start_new_session=True)
+    varnish_port = stack.free_port()
+    purge_path = stack.Relay(varnish_port)
+    purge_path.up()
+    env = env | {
+        "DATABASE_URL": f"sqlite:///{Path(workdir) / 'drugref.sqlite3'}",
+        "CACHE_URL": f"redis://127.0.0.1:{port}/0",
+        "DRUGREF_FRONT_CACHE_PURGE": "xkey",
+        "DRUGREF_FRONT_CACHE_URLS": purge_path.url,
+    }
+    servers = []
+    try:
+        servers.append(demo_site(env))
+        servers.append(stack.gunicorn(stack.free_port(), env))
+        servers.append(stack.varnish(varnish_port, backend_port=int(servers[0].base_url.rsplit(":", 1)[1])))
+        bases = [servers[0].base_url, servers[1].base_url, f"http://127.0.0.1:{varnish_port}"]
+        step(env, "accounts")
+        results = []
+
+        def warm():
+            for _ in range(3):
+                for base in bases:
+                    urllib.request.urlopen(base + ANSWER, timeout=5).close()
+
+        warm()
+        redis.send_signal(signal.SIGSTOP)
+        step(env, "withdraw")
+        time.sleep(5)
+        redis.send_signal(signal.SIGCONT)
+        results.append(("Redis paused while withdrawn, resumed", stale_for(bases, 410, time.monotonic())))
+
+        stack.stop(redis)
+        step(env, "restore and sign off")
+        redis = subprocess.Popen(redis_command, stdout=subprocess.DEVNULL, start_new_session=True)
+        wait_for(lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0)
+        results.append(("Redis restarted with its data after a sign-off", stale_for(bases, 200, time.monotonic())))
+
+        warm()
+        purge_path.down()
+        step(env, "withdraw")
+        time.sleep(20)
+        purge_path.up()
+        results.append(("Varnish unreachable 20 s while withdrawn", stale_for(bases, 410, time.monotonic())))
+
+        print("\nPurges lost and found: the old page served after the cache or path was back (target 10 s)")
+        for label, seconds in results:
+            print(f"  {label:50} {seconds:5.1f} s")
+        worst = max(seconds for _, seconds in results)
+        print(f"  longest {worst:.1f} s")
+        return worst <= 10
+    finally:
+        purge_path.down()
+        for process in (*servers, redis):
+            if process:
+                stack.stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+DRILLS = {"database": database_drill, "cache": cache_drill, "purges": lambda duration, env: purge_drill(env)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=30, help="seconds of load in each drill")
+    parser.add_argument("--only", choices=sorted(DRILLS), action="append", help="run this drill (repeatable)")
     options = parser.parse_args()
     static_root = tempfile.mkdtemp(prefix="drugref-drill-static-")
     env = {
@@ -195,7 +326,7 @@ def main():
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
     )
     try:
-        results = [database_drill(options.duration, env), cache_drill(options.duration, env)]
+        results = [DRILLS[name](options.duration, env) for name in options.only or DRILLS]
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
     print("\nall targets met" if all(results) else "\nTARGET MISSED")

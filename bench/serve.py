@@ -205,8 +205,9 @@ def main():
     try:
         servers["warm"] = stack.gunicorn(ports["warm"], warm_env, log=log)
         servers["cold"] = stack.gunicorn(ports["cold"], cold_env, log=log)
-        # The page cache in each worker's own memory: the default, for one app server.
-        servers["local"] = stack.gunicorn(ports["local"], env, log=log)
+        # The page cache in each worker's own memory, asked for (the default keeps pages only in a shared
+        # cache: another process's purge cannot reach a worker's memory). A measure of the cache's own cost.
+        servers["local"] = stack.gunicorn(ports["local"], env | {"DRUGREF_PAGE_CACHE": "true"}, log=log)
         servers["varnish"] = stack.varnish(ports["varnish"], backend_port=ports["warm"])
         warm, cold, front = (f"http://127.0.0.1:{ports[n]}" for n in ("warm", "cold", "varnish"))
         etag = urllib.request.urlopen(warm + ANSWER).headers["ETag"]

@@ -9,9 +9,11 @@ import os
 import shutil
 import signal
 import socket
+import socketserver
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -97,3 +99,55 @@ def stop(process):
             process.wait()
     if getattr(process, "workdir", None):
         shutil.rmtree(process.workdir, ignore_errors=True)
+
+
+class Relay:
+    """A loopback port that forwards TCP to `target_port` while up and refuses connections while down.
+
+    Stands for a network path that breaks: a front cache "briefly unreachable" keeps what it cached.
+    """
+
+    def __init__(self, target_port):
+        self.port = free_port()
+        self.target_port = target_port
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.server = None
+
+    def up(self):
+        target = ("127.0.0.1", self.target_port)
+
+        class Forward(socketserver.BaseRequestHandler):
+            def handle(self):
+                try:
+                    upstream = socket.create_connection(target, timeout=10)
+                except OSError:
+                    return  # nothing listens behind the relay (yet): the client sees the connection close
+                with upstream:
+                    back = threading.Thread(target=_pump, args=(upstream, self.request), daemon=True)
+                    back.start()
+                    _pump(self.request, upstream)
+                    back.join(timeout=10)
+
+        self.server = _RelayServer(("127.0.0.1", self.port), Forward)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def down(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+class _RelayServer(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True  # up again on the same port at once
+    daemon_threads = True
+
+
+def _pump(source, sink):
+    """Copy bytes from one socket to the other until the source closes; then close the sink's sending side."""
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+        sink.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass

@@ -29,3 +29,10 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 logger_class = "drugref.logs.GunicornLogger"
 # No control socket: several instances on one host would share its one default path.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    # Each worker retries the purges a cache or front cache has not yet acknowledged (monographs/caching/outbox.py).
+    from monographs.caching import outbox
+
+    outbox.start_delivery()

@@ -5,7 +5,10 @@
 from the database, slower but correct, and taking every app server out of the
 load balancer for it would turn a slowdown into an outage.
 `/readyz` (readiness): as /healthz, and 503 while migrations are pending, so a
-new release takes traffic only once its database schema is in place.
+new release takes traffic only once its database schema is in place. It also
+reports the purges that a cache or front cache has not yet acknowledged
+(`purges`: how many, from which, the oldest's age); they are retried, and a
+front cache that is down must not take the app servers out of service.
 """
 
 import uuid
@@ -15,6 +18,8 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+
+from monographs.caching import outbox
 
 _migrated = False  # once true for this code, true for the life of the process
 
@@ -48,7 +53,7 @@ def _migrations():
 
 
 def _answer(checks):
-    healthy = all(value == "ok" for name, value in checks.items() if name != "cache")
+    healthy = all(value == "ok" for name, value in checks.items() if name not in ("cache", "purges"))
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
 
 
@@ -65,4 +70,6 @@ def readyz(request):
             checks["migrations"] = _migrations()
         except DatabaseError:
             checks["migrations"] = "unknown"
+        if checks["migrations"] == "ok":
+            checks["purges"] = outbox.backlog()
     return _answer(checks)

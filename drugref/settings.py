@@ -221,7 +221,11 @@ LOGGING = {
 
 # Page caching (README, "Performance"). Anonymous readers' pages are kept in the
 # cache above and thrown away by tag when what they show changes.
-DRUGREF_PAGE_CACHE = env.bool("DRUGREF_PAGE_CACHE", default=True)
+# A cache in one process's memory cannot be purged by the others (other workers, management commands,
+# the process that signed an answer off): pages are kept only in a cache they all share, unless
+# DRUGREF_PAGE_CACHE says otherwise (one process serving alone; `manage.py check` warns).
+PROCESS_LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+DRUGREF_PAGE_CACHE = env.bool("DRUGREF_PAGE_CACHE", default=CACHES["default"]["BACKEND"] not in PROCESS_LOCAL_CACHES)
 DRUGREF_PAGE_CACHE_ALIAS = "default"
 DRUGREF_PAGE_CACHE_SECONDS = env.int("DRUGREF_PAGE_CACHE_SECONDS", default=24 * 3600)
 # A front cache (Varnish) to purge by tag ("xkey") or by address ("url"); off when empty.

@@ -16,6 +16,7 @@ class MonographsConfig(AppConfig):
     verbose_name = "Medical answers"
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
         from .caching import signals
 
         signals.connect()

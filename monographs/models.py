@@ -680,6 +680,28 @@ class ArticleRedirect(models.Model):
         return f"/{self.old_slug}/ → {self.article.slug}"
 
 
+class PendingPurge(models.Model):
+    """Cached pages a committed change still has to purge, and the caches that have not yet acknowledged it.
+
+    Written in the change's own transaction (a transactional outbox), so a purge is
+    never lost with a cache that blinked: `caching/outbox.py` delivers it after the
+    commit and retries until every target has answered, then deletes the row.
+    """
+
+    tags = models.JSONField(help_text="The cache tags to purge.")
+    targets = models.JSONField(help_text="What has yet to acknowledge: the page cache, and front caches by URL.")
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"Purge of {len(self.tags)} tags from {', '.join(self.targets)}"
+
+
 # Site pages with an address of their own (slug -> URL name); /pages/SLUG/ leads there with a 301.
 PAGE_ADDRESSES = {"about": "about", "editorial-policy": "editorial_policy", "medical-disclaimer": "medical_disclaimer"}
 

@@ -8,8 +8,12 @@ import pytest
 from monographs.caching import front
 
 
+class _Received(list):
+    base = ""
+
+
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    received = []
+    received = _Received()
 
     def do_PURGE(self):
         self.received.append((self.path, self.headers))  # looked up without regard to case
@@ -24,11 +28,12 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def front_cache(settings):
     """A real HTTP server on loopback standing in for Varnish; returns what it received."""
-    _Recorder.received = []
+    _Recorder.received = _Received()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    settings.DRUGREF_FRONT_CACHE_URLS = [f"http://127.0.0.1:{server.server_port}/"]
+    _Recorder.received.base = f"http://127.0.0.1:{server.server_port}/"
+    settings.DRUGREF_FRONT_CACHE_URLS = [_Recorder.received.base]
     yield _Recorder.received
     server.shutdown()
     server.server_close()
@@ -36,7 +41,7 @@ def front_cache(settings):
 
 def test_xkey_mode_sends_every_tag_in_one_purge(front_cache, settings):
     settings.DRUGREF_FRONT_CACHE_PURGE = "xkey"
-    front.purge({"answer-1", "drug-4-answers", "url:/medical-answers/a/"})
+    front.send(front_cache.base, {"answer-1", "drug-4-answers", "url:/medical-answers/a/"})
     [(path, headers)] = front_cache
     assert path == "/"
     assert headers["xkey-purge"] == "answer-1 drug-4-answers url:/medical-answers/a/"
@@ -45,7 +50,7 @@ def test_xkey_mode_sends_every_tag_in_one_purge(front_cache, settings):
 def test_xkey_mode_splits_long_tag_lists_under_varnishs_header_limit(front_cache, settings):
     settings.DRUGREF_FRONT_CACHE_PURGE = "xkey"
     tags = {f"answer-{n}" for n in range(5000)}
-    front.purge(tags)
+    front.send(front_cache.base, tags)
     sent = [set(headers["xkey-purge"].split()) for _, headers in front_cache]
     assert len(sent) > 1 and all(len(" ".join(chunk)) <= front.MAX_HEADER_CHARS for chunk in sent)
     assert set().union(*sent) == tags
@@ -54,21 +59,14 @@ def test_xkey_mode_splits_long_tag_lists_under_varnishs_header_limit(front_cache
 def test_url_mode_purges_the_changed_addresses_on_each_site_host(front_cache, settings):
     settings.DRUGREF_FRONT_CACHE_PURGE = "url"
     settings.ALLOWED_HOSTS = ["drugref.example.org", ".example.org"]
-    front.purge({"answer-1", "url:/medical-answers/a/", "url:/drugs/besponsa/"})
+    front.send(front_cache.base, {"answer-1", "url:/medical-answers/a/", "url:/drugs/besponsa/"})
     assert sorted((path, headers["Host"]) for path, headers in front_cache) == [
         ("/drugs/besponsa/", "drugref.example.org"),
         ("/medical-answers/a/", "drugref.example.org"),
     ]
 
 
-def test_purging_is_off_by_default(front_cache, settings):
-    settings.DRUGREF_FRONT_CACHE_PURGE = ""
-    front.purge({"answer-1"})
-    assert front_cache == []
-
-
-def test_a_front_cache_that_is_down_is_logged_not_raised(settings, caplog):
+def test_a_front_cache_that_is_down_raises_so_the_purge_is_retried(settings):
     settings.DRUGREF_FRONT_CACHE_PURGE = "xkey"
-    settings.DRUGREF_FRONT_CACHE_URLS = ["http://127.0.0.1:1/"]
-    front.purge({"answer-1"})
-    assert "Front cache purge failed" in caplog.text
+    with pytest.raises(OSError):
+        front.send("http://127.0.0.1:1/", {"answer-1"})

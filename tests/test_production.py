@@ -139,7 +139,13 @@ def test_health_checks_answer_for_load_balancers_and_are_never_cached(client, se
     assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert "no-store" in response["Cache-Control"]
     health._migrated = False
-    assert client.get("/readyz").json() == {"status": "ok", "database": "ok", "cache": "ok", "migrations": "ok"}
+    assert client.get("/readyz").json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "migrations": "ok",
+        "purges": {"pending": 0, "targets": [], "oldest_seconds": 0},
+    }
 
     # A cache outage slows pages but breaks none: reported, still 200.
     settings.CACHES = {"default": {"BACKEND": "drugref.redis_cache.Cache", "LOCATION": "redis://127.0.0.1:1/0"}}

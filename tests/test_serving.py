@@ -11,6 +11,7 @@ import gzip
 import os
 import re
 import shutil
+import time
 
 import brotli
 import pytest
@@ -19,7 +20,7 @@ from django.db import connection
 
 from bench import stack
 from monographs import editorial
-from monographs.models import Article, Drug, Reviewer
+from monographs.models import Article, Drug, PendingPurge, Reviewer
 
 from .support import BESPONSA_URL, HttpSession, form_values, http_get, http_get_bytes
 
@@ -65,18 +66,32 @@ def servers(settings):
         "DJANGO_STATIC_ROOT": str(settings.STATIC_ROOT),
     }
     ports = [stack.free_port() for _ in range(3)]
+    # Purges reach Varnish through a path the tests can break (the app servers deliver them too).
+    purge_path = stack.Relay(ports[2])
+    purge_path.up()
+    env |= {"DRUGREF_FRONT_CACHE_PURGE": "xkey", "DRUGREF_FRONT_CACHE_URLS": purge_path.url}
     started = []
     try:
         started.append(stack.gunicorn(ports[0], env))
         started.append(stack.gunicorn(ports[1], env))
         started.append(stack.varnish(ports[2], backend_port=ports[0]))
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+        settings.DRUGREF_PAGE_CACHE = True
         settings.DRUGREF_FRONT_CACHE_PURGE = "xkey"
-        settings.DRUGREF_FRONT_CACHE_URLS = [f"http://127.0.0.1:{ports[2]}/"]
-        yield [f"http://127.0.0.1:{port}" for port in ports]
+        settings.DRUGREF_FRONT_CACHE_URLS = [purge_path.url]
+        yield Servers([f"http://127.0.0.1:{port}" for port in ports], purge_path)
     finally:
+        purge_path.down()
         for process in started:
             stack.stop(process)
+
+
+class Servers(list):
+    """The app servers' and Varnish's addresses, and the network path purges take to Varnish."""
+
+    def __init__(self, bases, purge_path):
+        super().__init__(bases)
+        self.purge_path = purge_path
 
 
 @pytest.fixture
@@ -103,6 +118,31 @@ def test_varnish_keeps_pages_and_drops_a_withdrawn_answer_at_once(servers, pharm
     assert http_get(varnish + BESPONSA_URL)[0] == 410
     assert http_get(second + BESPONSA_URL)[0] == 410
     assert http_get(first + BESPONSA_URL)[0] == 410
+
+
+def test_a_withdrawal_leaves_varnish_within_seconds_of_it_being_reachable_again(servers, pharmacist):
+    """The purge a change could not deliver is retried by the app servers until Varnish acknowledges it."""
+    _, _, varnish = servers
+    http_get(varnish + BESPONSA_URL)
+    assert http_get(varnish + BESPONSA_URL)[1]["X-Cache"] == "HIT"
+
+    servers.purge_path.down()
+    editorial.withdraw(Article.objects.get(slug=BESPONSA_URL.split("/")[2]), pharmacist, "Superseded")
+    status, headers, _ = http_get(varnish + BESPONSA_URL)
+    assert (status, headers["X-Cache"]) == (200, "HIT")  # the old page: Varnish could not be told
+    assert PendingPurge.objects.get().targets == [servers.purge_path.url]
+
+    servers.purge_path.up()
+    back = time.monotonic()
+    while http_get(varnish + BESPONSA_URL)[0] != 410 and time.monotonic() - back < 30:
+        time.sleep(0.1)
+    stale_for = time.monotonic() - back
+    assert http_get(varnish + BESPONSA_URL)[0] == 410
+    assert stale_for <= 10, f"Varnish served the withdrawn page {stale_for:.1f} s after it was reachable again"
+    deadline = time.monotonic() + 5
+    while PendingPurge.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not PendingPurge.objects.exists()
 
 
 # What browsers, curl and odd clients send, and the copy Varnish must send them (None: not compressed).

@@ -17,7 +17,8 @@ def load_settings(**env):
         [
             sys.executable,
             "-c",
-            "import drugref.settings as s; print(s.DEBUG, s.ALLOWED_HOSTS, s.CACHES['default']['BACKEND'])",
+            "import drugref.settings as s; "
+            "print(s.DEBUG, s.ALLOWED_HOSTS, s.DRUGREF_PAGE_CACHE, s.CACHES['default']['BACKEND'])",
         ],
         cwd=PROJECT,
         env={**clean, **env},
@@ -58,3 +59,20 @@ def test_cache_comes_from_cache_url(cache_url, backend):
     code, output = load_settings(**env)
     assert code == 0, output
     assert output.strip().endswith(backend)
+
+
+@pytest.mark.parametrize(
+    ("env", "page_cache"),
+    [
+        # Each worker's own memory: a purge made by another process (a worker, an import) could not reach it.
+        ({}, False),
+        ({"CACHE_URL": "locmemcache://"}, False),
+        ({"CACHE_URL": "redis://127.0.0.1:6379/1"}, True),
+        ({"CACHE_URL": "redis://127.0.0.1:6379/1", "DRUGREF_PAGE_CACHE": "false"}, False),
+        ({"DRUGREF_PAGE_CACHE": "true"}, True),  # one process serving alone; `manage.py check` warns
+    ],
+)
+def test_pages_are_cached_only_in_a_cache_every_process_shares_unless_asked(env, page_cache):
+    code, output = load_settings(DJANGO_DEBUG="true", **env)
+    assert code == 0, output
+    assert output.split()[-2] == str(page_cache)

@@ -8,7 +8,6 @@ changed objects' own pages); pages that merely list them wait for their
 s-maxage, so keep DRUGREF_SHARED_CACHE_SECONDS short in that mode.
 """
 
-import logging
 import urllib.request
 from urllib.parse import urljoin, urlsplit
 
@@ -16,29 +15,24 @@ from django.conf import settings
 
 from .tags import PATH_PREFIX
 
-log = logging.getLogger(__name__)
-
 TIMEOUT_SECONDS = 3
 # Varnish refuses headers over 8 KB by default: send tags in chunks well under it.
 MAX_HEADER_CHARS = 6000
 
 
-def purge(tags):
-    """Purge pages carrying `tags` from every configured front cache; log, never raise, on failure."""
+def send(base: str, tags) -> None:
+    """Purge the pages carrying `tags` from the front cache at `base`; raise OSError if it does not acknowledge.
+
+    The outbox (`outbox.py`) calls this for each front cache and retries the ones that failed.
+    """
     mode = settings.DRUGREF_FRONT_CACHE_PURGE
-    if not mode or not tags:
-        return
-    for base in settings.DRUGREF_FRONT_CACHE_URLS:
-        try:
-            if mode == "xkey":
-                for chunk in _chunks(sorted(tags)):
-                    _send(base, "/", {"xkey-purge": chunk})
-            else:
-                for path in sorted(tag.removeprefix(PATH_PREFIX) for tag in tags if tag.startswith(PATH_PREFIX)):
-                    for host in _site_hosts():
-                        _send(base, path, {"Host": host})
-        except OSError:
-            log.error("Front cache purge failed at %s for %d tags", base, len(tags), exc_info=True)
+    if mode == "xkey":
+        for chunk in _chunks(sorted(tags)):
+            _send(base, "/", {"xkey-purge": chunk})
+    elif mode == "url":
+        for path in sorted(tag.removeprefix(PATH_PREFIX) for tag in tags if tag.startswith(PATH_PREFIX)):
+            for host in _site_hosts():
+                _send(base, path, {"Host": host})
 
 
 def _send(base, path, headers):

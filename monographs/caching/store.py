@@ -46,9 +46,10 @@ def _guarded(default, backoff=True):
                 return default
             try:
                 return operation(*args, **kwargs)
-            except Exception:
+            except Exception as failure:
                 _down_until = time.monotonic() + BACKOFF_SECONDS
-                log.error("Page cache unavailable during %s", operation.__name__, exc_info=True)
+                # One line: an outage repeats it for every request and every retried purge.
+                log.error("Page cache unavailable during %s: %r", operation.__name__, failure)
                 return default
 
         run.__name__ = operation.__name__

@@ -10,6 +10,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from monographs.caching import outbox
 from monographs.interchange.run import FORMATS, InvalidInput, import_paths
 from monographs.interchange.undo import UndoRefused, undo_batch
 
@@ -45,6 +46,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"created {slug}")
             for slug, fields in result.updated.items():
                 self.stdout.write(f"{'would update' if dry_run else 'updated'} {slug}: {', '.join(fields)}")
+        self._report_purges()
         if verbosity >= 1:
             counts = f"{len(result.created)} created, {len(result.updated)} updated, {result.unchanged} unchanged"
             elapsed = f"in {time.monotonic() - started:.1f} s"
@@ -69,7 +71,18 @@ class Command(BaseCommand):
             restored, removed = undo_batch(batch_id)
         except UndoRefused as refusal:
             raise CommandError(str(refusal)) from None
+        self._report_purges()
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(f"Undid import batch {batch_id}: {restored} restored, {removed} removed.")
+            )
+
+    def _report_purges(self):
+        """Say so if a cache has not yet acknowledged the purge of what changed (the app servers keep trying)."""
+        left = outbox.backlog()
+        if left["pending"]:
+            self.stderr.write(
+                f"Warning: {left['pending']} change(s) not yet purged from {', '.join(left['targets'])}: "
+                "readers may see old pages until they are. The app servers retry every few seconds; "
+                "`manage.py deliver_purges --wait 60` waits for it."
             )

@@ -7,6 +7,7 @@ the canonical answer; a medical reviewer's SignOff approves exactly one
 revision, and only then is its content copied to the live answer.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -283,6 +284,20 @@ def _check_current(article: Article, revision_number: int) -> Revision:
     return latest
 
 
+# Text that marks an answer as not yet written: never signed off, whoever asks.
+PLACEHOLDER = re.compile(r"^\s*draft answer for\b|\b(?:TODO|TBD|FIXME|lorem ipsum)\b", re.IGNORECASE)
+
+
+def placeholder_refusal(content: dict) -> str:
+    """Return why a revision's content cannot be signed off as an answer (empty, or a placeholder), or ""."""
+    answer = (content.get("answer") or "").strip()
+    if not answer:
+        return "It has no answer text: there is nothing for readers to read."
+    if found := PLACEHOLDER.search(answer):
+        return f"Its answer still holds placeholder text (“{found.group(0).strip()}”): write the answer first."
+    return ""
+
+
 def _not_waiting(article: Article, revision: Revision) -> str:
     """Return why `revision` (the answer's latest) is not waiting for a reviewer's decision, or ""."""
     if not needs_sign_off(revision):
@@ -301,6 +316,8 @@ def sign_off_refusal(article: Article, revision: Revision, user) -> str:
     """
     if refusal := _not_waiting(article, revision):
         return refusal
+    if refusal := placeholder_refusal(revision.content):
+        return f"Revision {revision.number} cannot be signed off. {refusal}"
     if not settings.DRUGREF_SAME_PERSON_SIGN_OFF and user in authors_since_sign_off(article, revision.number):
         return (
             f"You wrote part of revision {revision.number}, so another medical reviewer must sign it off: "
@@ -378,6 +395,8 @@ def submit_for_review(article: Article, user) -> Article:
     draft = working_copy(article)
     if draft.state != Article.State.DRAFT:
         raise EditorialError(f"“{article}” has no draft to submit (it is {draft.get_state_display().lower()}).")
+    if refusal := _unchanged_since_sent_back(article):
+        raise EditorialError(refusal)
     draft.state = Article.State.IN_REVIEW
     draft.save(update_fields=["state", "updated_at"])
     now = timezone.now()
@@ -388,6 +407,18 @@ def submit_for_review(article: Article, user) -> Article:
     )
     notifications.submitted(article, number, user)
     return draft
+
+
+def _unchanged_since_sent_back(article: Article) -> str:
+    """Return why the answer may not go back to review unchanged after a reviewer sent it back, or ""."""
+    sent_back = open_change_requests(article).order_by("-created_at").first()
+    latest = latest_revision(article)
+    if sent_back is None or latest is None or latest.content != _content_at(article, sent_back.revision_number):
+        return ""
+    return (
+        f"Revision {sent_back.revision_number} was sent back by {_person(sent_back.created_by)}, who asked: "
+        f"“{sent_back.note}”. Change the answer before you submit it again."
+    )
 
 
 def linking_answers(article: Article):

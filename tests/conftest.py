@@ -84,6 +84,14 @@ def medical_reviewer(db):
 
 
 @pytest.fixture
+def with_email(editor, medical_reviewer):
+    """The editor and the medical reviewer have e-mail addresses, so review steps reach them."""
+    for user, address in ((editor, "eddie@example.org"), (medical_reviewer, "rita@example.org")):
+        user.email = address
+        user.save()
+
+
+@pytest.fixture
 def editor_client(client, editor):
     client.force_login(editor)
     return client

@@ -112,7 +112,7 @@ def test_editorial_pages_for_every_role(site, editor, medical_reviewer):
 def test_list_actions_are_refused_without_their_permission(site, editor, medical_reviewer):
     people = clients(editor, medical_reviewer)
     live = site["live"]
-    for action in ("sign_off_and_publish", "withdraw"):
+    for action in ("review_and_sign_off", "withdraw"):
         response = people["editor"].post(
             "/admin/monographs/article/",
             {"action": action, "_selected_action": [live.pk], "index": 0, "confirm": "yes", "reason": "Superseded"},

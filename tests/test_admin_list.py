@@ -74,18 +74,63 @@ def test_bulk_submit_reports_how_many_changed_and_what_was_refused(editor_client
     assert Article.objects.filter(state=Article.State.IN_REVIEW).count() == 2
 
 
-def test_bulk_sign_off_publishes_what_waits_and_refuses_the_rest(reviewer_client, editor_client, make_article):
+def test_bulk_sign_off_shows_each_answer_and_signs_only_those_ticked(reviewer_client, make_article):
+    """Seen: ticking answers and choosing the action published placeholders nobody had read."""
     from monographs import editorial
 
-    waiting = make_article(state=Article.State.IN_REVIEW, question="Waiting?")
-    editorial.record_revision(waiting)
+    def waiting(question, answer):
+        article = make_article(state=Article.State.IN_REVIEW, question=question, answer=answer)
+        return article, editorial.record_revision(article)
+
+    first, first_revision = waiting("Can it be taken with food?", "Yes, with or without food.")
+    second, _ = waiting("Can it be crushed?", "No: swallow it whole.")
+    stub, stub_revision = waiting("Is it safe in pregnancy?", "Draft answer for: Is it safe in pregnancy?")
     live = make_article(question="Live already?")
     editorial.publish(live, editorial.record_revision(live), reviewer=live.reviewer, reviewed_on=live.reviewed_on)
+    chosen = {"action": "review_and_sign_off", "_selected_action": [first.pk, second.pk, stub.pk, live.pk]}
+
+    page = reviewer_client.post(ADMIN, chosen)
+    text = visible_text(page.content.decode())
+    assert page.status_code == 200 and not Article.objects.filter(pk__in=[first.pk, second.pk, stub.pk]).live()
+    for words in (
+        "Yes, with or without food.",
+        "No: swallow it whole.",
+        "Medically reviewed by Rita Reviewer, PharmD.",
+    ):
+        assert words in text
+    assert "Its answer still holds placeholder text (“Draft answer for”)" in text
+    assert f"Revision {editorial.latest_revision(live).number} is already signed off" in text
+    assert f'value="{stub.pk}:{stub_revision.number}"' not in page.content.decode()  # no tick to give
+
+    nothing = reviewer_client.post(ADMIN, chosen | {"confirm": "yes"})
+    assert "none was ticked, so nothing was signed off" in visible_text(nothing.content.decode())
+
+    ticks = [f"{first.pk}:{first_revision.number}", f"{stub.pk}:{stub_revision.number}"]  # the stub's forged
+    done = reviewer_client.post(ADMIN, chosen | {"confirm": "yes", "sign": ticks}, follow=True)
+    text = visible_text(done.content.decode())
+    assert "1 answer signed off and published." in text
+    assert "Not signed off: “Is it safe in pregnancy?”" in text
+    assert list(Article.objects.live().filter(pk__in=[first.pk, second.pk, stub.pk])) == [first]
+    first.refresh_from_db()
+    assert str(first.reviewer) == "Rita Reviewer, PharmD"
+
+
+def test_bulk_sign_off_signs_exactly_the_revision_shown(reviewer_client, make_article):
+    from monographs import editorial
+
+    article = make_article(state=Article.State.IN_REVIEW, question="Shown?", answer="As shown.")
+    shown = editorial.record_revision(article)
+    editorial.record_revision(article, content={**shown.content, "answer": "Changed after it was shown."})
     response = reviewer_client.post(
-        ADMIN, {"action": "sign_off_and_publish", "_selected_action": [waiting.pk, live.pk]}, follow=True
+        ADMIN,
+        {
+            "action": "review_and_sign_off",
+            "_selected_action": [article.pk],
+            "confirm": "yes",
+            "sign": [f"{article.pk}:{shown.number}", "junk", "1:x"],
+        },
+        follow=True,
     )
-    html = response.content.decode()
-    assert "1 answer signed off and published." in html
-    assert "“Live already?” has no changes waiting for a sign-off" in html
-    waiting.refresh_from_db()
-    assert waiting.is_live and str(waiting.reviewer) == "Rita Reviewer, PharmD"
+    assert response.status_code == 200
+    assert "The answer changed after you opened it" in visible_text(response.content.decode())
+    assert not Article.objects.live().filter(pk=article.pk).exists()

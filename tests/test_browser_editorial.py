@@ -99,10 +99,8 @@ def test_the_review_loop_with_an_editor_and_two_reviewers(browser, staff):
         position.clear()
         position.send_keys(str(row))
         site.choose(f"#relatedquestion_links-{row}", question)
-    site.click("input[name=_continue]")
-    assert site.sees("was added successfully")
-    site.click_text("Submit for medical review")
-    assert site.sees("Submitted for medical review.")
+    site.click("input[name=_submit_for_review]")
+    assert site.sees("Saved and submitted for medical review.")
 
     # The first reviewer sends it back with a comment.
     site.log_in("rita", "reviewer-pw-1")
@@ -123,10 +121,8 @@ def test_the_review_loop_with_an_editor_and_two_reviewers(browser, staff):
     answer = site.find("#id_answer")
     answer.clear()
     answer.send_keys("No. Besponsa is given in hospital as a one-hour intravenous infusion.")
-    site.click("input[name=_continue]")
-    assert site.sees("was changed successfully")
-    site.click_text("Submit for medical review")
-    assert site.sees("Submitted for medical review.")
+    site.click("input[name=_submit_for_review]")
+    assert site.sees("Saved and submitted for medical review.")
     assert "Say where the infusion is given" not in site.text()  # answered by submitting again
 
     # The first reviewer edits it herself: now she may not sign it off.
@@ -202,3 +198,28 @@ def test_the_sign_off_page_fits_the_screen(browser, staff, width):
     assert browser.find_elements(By.CSS_SELECTOR, ".diff ins")
     overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow} px at {width} px"
+
+
+LEAVING = """
+const event = new Event("beforeunload", {cancelable: true});
+window.dispatchEvent(event);
+return event.defaultPrevented;
+"""
+
+
+def test_the_browser_asks_before_leaving_an_answer_with_unsaved_changes(browser, staff):
+    """The page asks the browser to say "Leave site? Changes you made may not be saved." (headless shows no dialog,
+    so the test asks the page directly, as the browser does before it leaves)."""
+    browser.set_window_size(1280, 1200)
+    site = Site(browser, staff)
+    site.log_in("eddie", "editor-pw-1")
+    site.open("/admin/monographs/article/add/")
+    site.find("#id_question")
+    assert browser.execute_script(LEAVING) is False  # nothing typed yet: leave freely
+    site.find("#id_question").send_keys("Can Besponsa be given at home?")
+    assert browser.execute_script(LEAVING) is True
+
+    # Saving through the form itself never asks.
+    site.find("#id_answer").send_keys("No: in hospital, as a one-hour infusion.")
+    browser.execute_script("document.getElementById('article_form').dispatchEvent(new Event('submit'))")
+    assert browser.execute_script(LEAVING) is False

@@ -99,7 +99,15 @@ def test_an_editor_cannot_sign_off_by_page_by_crafted_post_or_by_bulk_action(edi
     article = add_answer(editor_client)
     assert editor_client.get(f"{ADMIN}{article.pk}/sign-off/").status_code == 403
     assert sign_off(editor_client, article).status_code == 403
-    response = editor_client.post(ADMIN, {"action": "sign_off_and_publish", "_selected_action": [article.pk]})
+    response = editor_client.post(
+        ADMIN,
+        {
+            "action": "review_and_sign_off",
+            "_selected_action": [article.pk],
+            "confirm": "yes",
+            "sign": [f"{article.pk}:1"],
+        },
+    )
     assert response.status_code in (200, 302)
     article.refresh_from_db()
     assert article.state == Article.State.IN_REVIEW  # submitted (by sign_off above), never published
@@ -147,9 +155,10 @@ def test_editing_a_live_answer_makes_a_pending_draft_readers_do_not_see(editor_c
 def test_a_live_answer_cannot_be_changed_directly(editor_client, reviewer_client):
     article = publish_new(editor_client, reviewer_client, answer="Signed.")
     response = editor_client.post(change_url(article), {"answer": "Sneaky", "question": "x", "slug": "x"})
-    assert response.status_code == 403
+    # A post to the live answer is a save to a draft of it, checked like any save (here: no version seen).
+    assert response.status_code == 200 and "after you opened it" in response.content.decode()
     article.refresh_from_db()
-    assert article.answer == "Signed."
+    assert article.answer == "Signed." and article.revisions.count() == 1
 
 
 def test_a_sign_off_approves_exactly_the_revision_the_reviewer_read(editor_client, reviewer_client):
@@ -502,3 +511,25 @@ def test_editors_may_edit_the_site_pages(editor_client):
     response = editor_client.get("/admin/monographs/page/")
     assert response.status_code == 200
     assert "Editorial policy" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ("Draft answer for: Is it a stub?", "placeholder text (“Draft answer for”)"),
+        ("It works by TODO: check the label.", "placeholder text (“TODO”)"),
+        ("Lorem ipsum dolor sit amet.", "placeholder text (“Lorem ipsum”)"),
+    ],
+)
+def test_a_placeholder_answer_cannot_be_signed_off(editor_client, reviewer_client, answer, reason):
+    article = add_answer(editor_client, question="Is it a stub?", answer=answer)
+    assert sign_off(reviewer_client, article).status_code == 302  # back to the page, with the reason
+    article.refresh_from_db()
+    assert not article.is_live and not SignOff.objects.exists()
+    page = reviewer_client.get(f"{ADMIN}{article.pk}/sign-off/").content.decode()
+    assert reason in page and 'name="sign_off"' not in page
+
+
+def test_an_empty_answer_is_refused_by_the_same_rule():
+    assert "no answer text" in editorial.placeholder_refusal({"answer": " \n "})
+    assert editorial.placeholder_refusal({"answer": "Take it with food (as the label says)."}) == ""

@@ -28,13 +28,6 @@ def second_reviewer(db):
     return client
 
 
-@pytest.fixture
-def with_email(editor, medical_reviewer):
-    for user, address in ((editor, "eddie@example.org"), (medical_reviewer, "rita@example.org")):
-        user.email = address
-        user.save()
-
-
 def post_sign_off(client, article, **data):
     number = article.revisions.order_by("-number").first().number
     return client.post(f"{ADMIN}{article.pk}/sign-off/", {"revision": number, **data}, follow=True)

@@ -110,7 +110,12 @@ class ArticleAdmin(ModelAdmin):
     prepopulated_fields = {"slug": ["question"]}
     autocomplete_fields = ["drugs", "conditions", "support_groups"]
     readonly_fields = ["state", "reviewer", "reviewed_on", "linked_from", "created_at", "updated_at"]
-    actions = ["submit_for_review", "sign_off_and_publish", "withdraw"]
+    actions = ["submit_for_review", "review_and_sign_off", "withdraw"]
+
+    class Media:
+        # The browser asks before an editor leaves the form with unsaved changes.
+        js = ["monographs/unsaved-changes.js"]
+
     fieldsets = [
         (
             None,
@@ -276,18 +281,56 @@ class ArticleAdmin(ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         article = self.get_object(request, object_id)
+        signed = None
         if article is None and str(object_id).isdigit():
             # A pending draft is removed when it is signed off: its address leads to the answer it became.
             signed = SignOff.objects.filter(draft_id=int(object_id)).select_related("article").first()
-            if signed is not None:
+            if signed is not None and request.method != "POST":
                 self.message_user(
                     request,
                     f"That draft was signed off on {signed.reviewed_on:%B %-d, %Y} and is now this answer.",
                     messages.INFO,
                 )
                 return redirect("admin:monographs_article_change", signed.article_id)
+        went_live = signed.article if signed else article if article is not None and article.is_live else None
+        if request.method == "POST" and went_live is not None and super().has_change_permission(request):
+            return self._save_to_new_draft(request, went_live, form_url, extra_context)
         extra_context = (extra_context or {}) | (views.editorial_context(self, request, article) if article else {})
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._submit_if_asked(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return self._submit_if_asked(request, obj) or super().response_change(request, obj)
+
+    def _submit_if_asked(self, request, obj):
+        """After a save with "Save and submit for medical review", submit what was just saved; stay on the answer."""
+        if "_submit_for_review" not in request.POST:
+            return None
+        canonical = obj.draft_of or obj
+        try:
+            editorial.submit_for_review(canonical, request.user)
+            self.message_user(request, "Saved and submitted for medical review.", messages.SUCCESS)
+        except (editorial.EditorialError, PermissionDenied) as refusal:
+            self.message_user(request, f"Saved, but not submitted: {refusal}", messages.ERROR)
+        return redirect("admin:monographs_article_change", editorial.working_copy(canonical).pk)
+
+    def _save_to_new_draft(self, request, article, form_url, extra_context):
+        """Save an editor's form on an answer that went live while they edited into a new draft of it.
+
+        Nothing they typed is lost, and the live answer is untouched: the form's version check
+        (a conflict, if anyone saved meanwhile) and the sign-off the draft needs still apply.
+        """
+        draft = editorial.start_draft(article)
+        self.message_user(
+            request,
+            "This answer went live while you were editing it (a medical reviewer signed it off). "
+            "Your changes go to a new draft of it; readers see the signed-off version until the draft is signed off.",
+            messages.WARNING,
+        )
+        extra_context = (extra_context or {}) | views.editorial_context(self, request, draft)
+        return super().change_view(request, str(draft.pk), form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
@@ -337,15 +380,10 @@ class ArticleAdmin(ModelAdmin):
             "submitted for review",
         )
 
-    @admin.action(description="Sign off and publish", permissions=["sign_off"])
-    def sign_off_and_publish(self, request, queryset):
-        def sign(article):
-            latest = editorial.latest_revision(article)
-            if not editorial.needs_sign_off(latest):
-                raise editorial.EditorialError(f"“{article}” has no changes waiting for a sign-off.")
-            editorial.sign_off(article, user=request.user, revision_number=latest.number)
-
-        self._each(request, queryset, sign, "signed off and published")
+    @admin.action(description="Read and sign off, one by one", permissions=["sign_off"])
+    def review_and_sign_off(self, request, queryset):
+        # Never one click: a page shows each answer's changes and byline, and signs off only those ticked.
+        return views.sign_off_many(self, request, queryset)
 
     @admin.action(description="Withdraw from the site", permissions=["withdraw"])
     def withdraw(self, request, queryset):

@@ -64,6 +64,10 @@ def editorial_context(admin_view, request, article) -> dict:
         "can_preview": admin_view.has_preview_permission(request),
         "can_withdraw": admin_view.has_withdraw_permission(request) and canonical.is_live,
         "change_requests": editorial.open_change_requests(canonical),
+        # Saved and submitted in one press, inside the form, so no edit is left behind.
+        "submittable": admin_view.has_change_permission(request)
+        and draft.state == Article.State.DRAFT
+        and (article.draft_of_id is not None or not canonical.is_live),
     }
 
 
@@ -154,6 +158,81 @@ def _decide(request, canonical):
         return redirect("admin:monographs_article_sign_off", canonical.pk)
     messages.success(request, f"Signed off revision {signed.revision.number} as {signed.reviewer}: the answer is live.")
     return _back_to(canonical)
+
+
+@dataclass
+class Reading:
+    """One answer on the page where a reviewer signs off several: what they read, and whether they may sign."""
+
+    article: Article
+    revision: Revision | None
+    refusal: str
+    diff: object = None  # changes from the live revision, or every field of a new answer
+
+    @property
+    def prefix(self):
+        """The ids of this answer's fields on the page, apart from the other answers'."""
+        return f"answer-{self.article.pk}"
+
+
+def sign_off_many(admin_view, request, queryset):
+    """Show each chosen answer's changes and the byline it will get; sign off only those ticked, as shown.
+
+    Each tick names the answer and the revision the reviewer read, so a revision saved
+    after the page was shown is refused (by `editorial.sign_off`), never signed unread.
+    """
+    readings = [_reading(article, request.user) for article in queryset.canonical().order_by("question")]
+    nothing_ticked = False
+    if request.POST.get("confirm") == "yes":
+        ticked = dict(_ticked(request.POST.getlist("sign")))
+        nothing_ticked = not ticked
+        if ticked:
+            signed, refusals = 0, []
+            for reading in readings:
+                if reading.article.pk not in ticked:
+                    continue
+                try:
+                    editorial.sign_off(reading.article, user=request.user, revision_number=ticked[reading.article.pk])
+                    signed += 1
+                except (editorial.EditorialError, PermissionDenied) as refusal:
+                    refusals.append(f"“{reading.article}”: {refusal}")
+            if signed:
+                messages.success(request, f"{signed} answer{'s' if signed != 1 else ''} signed off and published.")
+            for refusal in refusals:
+                messages.warning(request, f"Not signed off: {refusal}")
+            return None
+    return _render(
+        admin_view,
+        request,
+        "admin/monographs/article/sign_off_many.html",
+        {
+            "title": "Read and sign off answers",
+            "readings": readings,
+            "selected": request.POST.getlist("_selected_action"),
+            "reviewer": _reviewer_or_none(request.user),
+            "nothing_ticked": nothing_ticked,
+        },
+    )
+
+
+def _reading(article, user) -> Reading:
+    latest = editorial.latest_revision(article)
+    if latest is None:
+        return Reading(article, None, "It has no saved revision.")
+    refusal = editorial.sign_off_refusal(article, latest, user)
+    if refusal:
+        return Reading(article, latest, refusal)
+    live = article.sign_offs.select_related("revision").first()
+    changes = diff.compare(live.revision.content, latest.content) if live else diff.show(latest.content)
+    return Reading(article, latest, "", changes)
+
+
+def _ticked(values):
+    """Yield (answer id, revision number) from the ticks "ID:NUMBER"; anything else is ignored."""
+    for value in values:
+        pk, _, number = value.partition(":")
+        if pk.isdigit() and number.isdigit() and len(pk) <= 18 and len(number) <= 9:
+            yield int(pk), int(number)
 
 
 def _reviewer_or_none(user):

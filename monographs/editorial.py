@@ -67,6 +67,11 @@ def _content_at(article, number):
     return revision.content if revision else {}
 
 
+def changes_through_a_draft(article: Article) -> bool:
+    """Return whether edits to an answer go to a pending draft: it is live, or withdrawn (readers get its 410)."""
+    return article.draft_of_id is None and (article.is_live or article.state == Article.State.WITHDRAWN)
+
+
 def working_copy(article: Article) -> Article:
     """Return where edits to an answer go: its pending draft if it has one, else itself."""
     try:
@@ -164,7 +169,7 @@ def record_revision(article, *, content=None, number=None, user=None, note="", s
 
 @transaction.atomic
 def start_draft(article: Article) -> Article:
-    """Return the pending draft of a live answer, creating it from the live content."""
+    """Return the pending draft of a live (or withdrawn) answer, creating it from the answer's content."""
     # Two editors starting a draft at once get the same one.
     article = Article.objects.select_for_update().get(pk=article.pk)
     draft = working_copy(article)
@@ -179,6 +184,8 @@ def publish(article, revision, *, reviewer, reviewed_on, signed_by=None, change_
     if Article.objects.canonical().filter(slug=new_slug).exclude(pk=article.pk).exists():
         raise EditorialError(f"Another answer already uses the address “{new_slug}”; change the slug first.")
     before = live_content(article)
+    # The address readers last used: the live one, or where a withdrawn answer answered 410.
+    last_address = before["slug"] if before else article.slug if article.state == Article.State.WITHDRAWN else None
     change_log = article.change_log
     if change_note:
         change_log = [{"on": reviewed_on.isoformat(), "note": change_note}, *change_log]
@@ -190,7 +197,7 @@ def publish(article, revision, *, reviewer, reviewed_on, signed_by=None, change_
         state=Article.State.PUBLISHED,
         change_log=change_log,
     )
-    keep_old_address(article, before["slug"] if before else None)
+    keep_old_address(article, last_address)
     purge(cache_tags.answer_change(article.pk, before, live_content(article)))
     return SignOff.objects.create(
         revision=revision,
@@ -456,10 +463,13 @@ def withdraw(article: Article, user, reason: str) -> Article:
 
 @transaction.atomic
 def restore(article: Article, revision: Revision, user) -> Revision:
-    """Make an old revision the answer's new draft; it still needs a sign-off to go live."""
+    """Make an old revision the answer's new draft; it still needs a sign-off to go live.
+
+    A live or withdrawn answer keeps what readers get (the page, or its 410) until then.
+    """
     if not user.has_perm(CHANGE_PERMISSION):
         raise PermissionDenied("You may not edit answers.")
-    draft = start_draft(article) if article.is_live else working_copy(article)
+    draft = start_draft(article) if changes_through_a_draft(article) else working_copy(article)
     apply_content(draft, revision.content, state=Article.State.DRAFT)
     return record_revision(
         article, user=user, note=f"Restored revision {revision.number}", source=Revision.Source.RESTORE

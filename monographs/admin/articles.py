@@ -156,8 +156,8 @@ class ArticleAdmin(ModelAdmin):
         return request.user.has_perm(editorial.PREVIEW_PERMISSION)
 
     def has_change_permission(self, request, obj=None):
-        # A live answer changes only through its pending draft and a new sign-off.
-        if obj is not None and obj.is_live:
+        # A live or withdrawn answer changes only through its pending draft and a new sign-off.
+        if obj is not None and editorial.changes_through_a_draft(obj):
             return False
         return super().has_change_permission(request, obj)
 
@@ -257,8 +257,6 @@ class ArticleAdmin(ModelAdmin):
     # Saving: every save is a revision; a stale save is refused by the form.
 
     def save_model(self, request, obj, form, change):
-        if obj.state == Article.State.WITHDRAWN:
-            obj.state = Article.State.DRAFT
         super().save_model(request, obj, form, change)
         removed = removed_markup(obj.answer)
         if removed:

@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
 from .. import editorial
-from ..models import Article, Revision
+from ..models import Article, ArticleEvent, Revision
 from ..views import render_answer
 from . import diff, forms
 
@@ -67,7 +67,10 @@ def editorial_context(admin_view, request, article) -> dict:
         # Saved and submitted in one press, inside the form, so no edit is left behind.
         "submittable": admin_view.has_change_permission(request)
         and draft.state == Article.State.DRAFT
-        and (article.draft_of_id is not None or not canonical.is_live),
+        and article.pk == draft.pk,
+        "withdrawal": canonical.events.filter(kind=ArticleEvent.Kind.WITHDRAWN).select_related("created_by").first()
+        if canonical.state == Article.State.WITHDRAWN
+        else None,
     }
 
 
@@ -301,6 +304,8 @@ def revisions(admin_view, request, pk):
             "entries": entries,
             "newest": max((e.revision.number for e in entries if e.revision), default=None),
             "can_change": admin_view.has_change_permission(request),
+            # The withdrawn version can be brought back too; otherwise the newest is what the draft holds.
+            "restore_newest": canonical.state == Article.State.WITHDRAWN,
         },
     )
 

@@ -51,6 +51,9 @@ def undo_batch(batch_id: int) -> tuple[int, int]:
             # Content nobody signed off never stays public.
             byline = {"state": Article.State.DRAFT if article.is_live else article.state}
         apply_content(article, previous.content, **byline)
+        if article.is_live:
+            # The address the import gave it leads back to it, and its own address is no longer a redirect.
+            editorial.keep_old_address(article, before["slug"])
         keeps_sign_off = signed and article.is_live
         undone.append(
             editorial.NewRevision(

@@ -20,7 +20,7 @@ from django.utils import timezone
 from . import bulk, notifications
 from .caching import tags as cache_tags
 from .caching.purge import purge
-from .content import LINK_MODELS, apply_content, changed_fields, live_content, snapshot
+from .content import FIELDS, LINK_MODELS, apply_content, changed_fields, live_content, snapshot, three_way
 from .lookups import any_of
 from .models import Article, ArticleEvent, ArticleRedirect, ImportBatch, Reviewer, Revision, SignOff
 
@@ -270,7 +270,14 @@ def needs_sign_off(revision: Revision | None) -> bool:
 
 def authors_since_sign_off(article: Article, up_to: int):
     """Return the accounts that wrote any revision of `article` after its last sign-off, up to `up_to`."""
-    signed = article.revisions.filter(sign_off__isnull=False).order_by("-number").values("number")[:1]
+    # An import's sign-off vouches for the import's text only: a draft written before it and
+    # taken into it since (take_into_drafts) still counts its writers.
+    signed = (
+        article.revisions.filter(sign_off__isnull=False)
+        .exclude(source=Revision.Source.IMPORT)
+        .order_by("-number")
+        .values("number")[:1]
+    )
     revisions = article.revisions.filter(number__lte=up_to).exclude(created_by=None)
     if signed:
         revisions = revisions.filter(number__gt=signed[0]["number"])
@@ -386,11 +393,13 @@ def request_changes(article, *, user, revision_number, comment) -> ArticleEvent:
     return event
 
 
-def open_change_requests(article: Article):
-    """Return the reviewers' change requests the editors have not yet answered by submitting again."""
-    return article.events.filter(kind=ArticleEvent.Kind.CHANGES_REQUESTED, resolved_at=None).select_related(
-        "created_by"
-    )
+# What editors answer by submitting again: a reviewer's request, or an import that changed what the draft changes.
+ANSWERED_BY_SUBMITTING = (ArticleEvent.Kind.CHANGES_REQUESTED, ArticleEvent.Kind.IMPORT_CONFLICT)
+
+
+def open_change_requests(article: Article, kinds=ANSWERED_BY_SUBMITTING):
+    """Return the requests to the editors (`kinds`) they have not yet answered by submitting again."""
+    return article.events.filter(kind__in=kinds, resolved_at=None).select_related("created_by")
 
 
 @transaction.atomic
@@ -418,7 +427,7 @@ def submit_for_review(article: Article, user) -> Article:
 
 def _unchanged_since_sent_back(article: Article) -> str:
     """Return why the answer may not go back to review unchanged after a reviewer sent it back, or ""."""
-    sent_back = open_change_requests(article).order_by("-created_at").first()
+    sent_back = open_change_requests(article, [ArticleEvent.Kind.CHANGES_REQUESTED]).order_by("-created_at").first()
     latest = latest_revision(article)
     if sent_back is None or latest is None or latest.content != _content_at(article, sent_back.revision_number):
         return ""
@@ -426,6 +435,55 @@ def _unchanged_since_sent_back(article: Article) -> str:
         f"Revision {sent_back.revision_number} was sent back by {_person(sent_back.created_by)}, who asked: "
         f"“{sent_back.note}”. Change the answer before you submit it again."
     )
+
+
+def take_into_drafts(pks, *, source: str) -> list[Article]:
+    """Bring a change just made to live answers `pks` (an import) into their pending drafts, field by field.
+
+    The same rule as an edit conflict (`content.three_way`): fields only the change touched
+    are taken into the draft; a field the draft changes too keeps the draft's text, and the
+    draft goes back to its editors with an open IMPORT_CONFLICT naming the fields, which
+    they answer by submitting again. Either way the draft's history says so, and a later
+    sign-off of the draft cannot undo the change unseen. Returns the drafts with a conflict.
+    """
+    conflicted = []
+    for draft in Article.objects.filter(any_of("draft_of_id", set(pks))).select_related("draft_of"):
+        article = draft.draft_of
+        changed = latest_revision(article)
+        base = article.revisions.filter(number__lt=changed.number, sign_off__isnull=False).order_by("-number").first()
+        mine = snapshot(draft)
+        sorted_out = three_way(base.content if base else {}, changed.content, mine, FIELDS)
+        if not (sorted_out["theirs"] or sorted_out["both"]):
+            continue
+        taken = {name: changed.content[name] for name in sorted_out["theirs"] if name in changed.content}
+        back_to_editors = {"state": Article.State.DRAFT} if sorted_out["both"] else {}
+        apply_content(draft, mine | taken, **back_to_editors)
+        what = _field_names(sorted_out["theirs"]) or "nothing"
+        merged = record_revision(
+            article,
+            source=Revision.Source.MERGE,
+            note=f"{source} changed the live answer (revision {changed.number}): taken into this draft: {what}."
+            + (
+                f" Changed by both, the draft's text kept: {_field_names(sorted_out['both'])}."
+                if sorted_out["both"]
+                else ""
+            ),
+        )
+        if sorted_out["both"]:
+            ArticleEvent.objects.create(
+                article=article,
+                kind=ArticleEvent.Kind.IMPORT_CONFLICT,
+                revision_number=merged.number,
+                note=f"{source} changed {_field_names(sorted_out['both'])} of the live answer (revision "
+                f"{changed.number}), which this draft changes too. The draft keeps its own text: compare it with "
+                f"revision {changed.number}, choose, and submit again.",
+            )
+            conflicted.append(draft)
+    return conflicted
+
+
+def _field_names(names) -> str:
+    return ", ".join(name.replace("_", " ") for name in names)
 
 
 def linking_answers(article: Article):

@@ -541,6 +541,7 @@ class Revision(models.Model):
         RESTORE = "restore", "Restored"
         UNDO = "undo", "Import undone"
         NORMALISE = "normalise", "Text normalised"
+        MERGE = "merge", "Import taken into the draft"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField(help_text="1 for the first revision of the answer, then 2, 3, …")
@@ -616,6 +617,7 @@ class ArticleEvent(models.Model):
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         WITHDRAWN = "withdrawn", "Withdrawn"
         ADDRESS_RELEASED = "address_released", "Old address released"
+        IMPORT_CONFLICT = "import_conflict", "An import changed what the draft changes"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind)

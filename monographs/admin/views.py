@@ -266,7 +266,12 @@ def history(canonical) -> list[HistoryEntry]:
     entries = [
         HistoryEntry(
             r.created_at,
-            _who(r.created_by, "An import" if r.source in (Revision.Source.IMPORT, Revision.Source.UNDO) else "—"),
+            _who(
+                r.created_by,
+                "An import"
+                if r.source in (Revision.Source.IMPORT, Revision.Source.UNDO, Revision.Source.MERGE)
+                else "—",
+            ),
             f"{r.get_source_display()}: revision {r.number}",
             r.note,
             revision=r,

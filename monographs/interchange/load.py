@@ -25,7 +25,7 @@ from ..lookups import any_of, matching
 from ..models import KIND_OF_LIST, SUBJECT_KINDS, Article, ImportBatch, Revision
 from ..slugs import slug_for
 from .fast.background import ahead
-from .records import ArticleRecord, SubjectRecord
+from .records import ArticleRecord, InvalidInput, SubjectRecord
 
 BATCH = 1000
 TEXT_FIELDS = ("question", "slug", "answer", "summary", "sources", "state", "reviewed_on", "review_interval_days")
@@ -60,8 +60,12 @@ class LoadResult:
 class Loader:
     """Load one run; call inside a transaction, after the run has been validated."""
 
-    def __init__(self, *, run_by: str, files: list[str]):
+    def __init__(self, *, run_by: str, files: list[str], on_draft: str = "merge"):
         self.run_by, self.files = run_by, files
+        # A live answer this run changes may have a pending draft: "merge" takes the change into it
+        # (editorial.take_into_drafts), "refuse" stops the run there, naming the draft.
+        self.on_draft = on_draft
+        self.refused = []  # problems found by "refuse"
         self.batch = None  # made when the run first writes something
         self.wrote = False
         self.now = timezone.now()
@@ -214,6 +218,8 @@ class Loader:
             changed = [name for name, value in (values | carried).items() if _differs(old, name, value)]
             if changed:
                 changes.append((existing, old, changed))
+        if changes and self.on_draft == "refuse":
+            self._refuse_drafts(changes)
         versions = editorial.claim_versions(existing.pk for existing, _, _ in changes) if changes else {}
         for existing, old, changed in changes:
             record, pk, values, carried = existing
@@ -224,6 +230,24 @@ class Loader:
                     writes.replace(name, pk, carried[name], stale=True)
             writes.revise(pk, versions[pk], old | values | carried, record)
             writes.purge(pk, old, old | values | carried)
+
+    def _refuse_drafts(self, changes):
+        """Name every record that would change a live answer under its pending draft's editors."""
+        drafts = dict(
+            Article.objects.filter(any_of("draft_of_id", {existing.pk for existing, _, _ in changes})).values_list(
+                "draft_of_id", "pk"
+            )
+        )
+        for existing, _, changed in changes:
+            if existing.pk in drafts:
+                self.refused.append(
+                    existing.record.problem(
+                        changed[0],
+                        f"“{existing.record.slug}” has a pending draft (/admin/monographs/article/"
+                        f"{drafts[existing.pk]}/change/) that this import would change under its editor "
+                        f"({', '.join(changed)}); with --on-draft=refuse nothing was imported",
+                    )
+                )
 
     def _update(self, writes, pk, old, values, changed, version):
         """Add the update of an answer already in the database, at its new `version`, to the batch's writes.
@@ -263,6 +287,10 @@ class Loader:
             model.objects.filter(any_of(own, writes.stale[name])).delete()
             bulk.insert_rows(model, (own, other, *(("position",) if name in LINKS else ())), writes.rows[name])
         editorial.record_revisions(writes.revisions, source=Revision.Source.IMPORT, batch=self._batch(), now=self.now)
+        if writes.updated and not self.refused:
+            editorial.take_into_drafts(
+                [article.pk for article in writes.updated], source=f"Import batch {self.batch.pk}"
+            )
 
     def _batch(self) -> ImportBatch:
         if self.batch is None:
@@ -287,7 +315,9 @@ class Loader:
         return SUBJECT_KINDS[kind].key(getattr(ref, SUBJECT_KINDS[kind].name_field), getattr(ref, "credentials", ""))
 
     def finish(self) -> LoadResult:
-        """Close the run: record its batch (if anything was written) with its counts."""
+        """Close the run: record its batch (if anything was written) with its counts; or refuse it whole."""
+        if self.refused:
+            raise InvalidInput(self.refused)  # inside the run's transaction: nothing stays written
         result = self.result
         result.unchanged = self.seen - len(result.created) - len(result.updated)
         if self.wrote:

@@ -51,8 +51,12 @@ def read(files):
         yield from FORMATS[fmt](path)
 
 
-def import_paths(paths, *, fmt=None, dry_run=False, run_by=None, progress=_no_progress) -> LoadResult:
-    """Import every file under `paths` in one transaction, or raise InvalidInput naming every problem."""
+def import_paths(paths, *, fmt=None, dry_run=False, run_by=None, on_draft="merge", progress=_no_progress) -> LoadResult:
+    """Import every file under `paths` in one transaction, or raise InvalidInput naming every problem.
+
+    `on_draft` says what to do with a live answer that has a pending draft: take the change into the
+    draft ("merge"), or refuse the run ("refuse"); see editorial.take_into_drafts.
+    """
     files, problems = expand_paths(paths, fmt)
     check = RunCheck(today=timezone.localdate())
     subjects, inline, articles = {}, defaultdict(dict), 0
@@ -74,7 +78,9 @@ def import_paths(paths, *, fmt=None, dry_run=False, run_by=None, progress=_no_pr
 
     with transaction.atomic():
         loader = Loader(
-            run_by=run_by if run_by is not None else getpass.getuser(), files=[str(path) for path, _ in files]
+            run_by=run_by if run_by is not None else getpass.getuser(),
+            files=[str(path) for path, _ in files],
+            on_draft=on_draft,
         )
         loader.load_subjects(subjects, inline)
         del subjects, inline

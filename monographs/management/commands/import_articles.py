@@ -27,15 +27,25 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=sorted(FORMATS), help="Read every file in this format.")
         parser.add_argument("--dry-run", action="store_true", help="Check and count, but write nothing.")
         parser.add_argument("--undo", type=int, metavar="BATCH_ID", help="Undo the import batch with this number.")
+        parser.add_argument(
+            "--on-draft",
+            choices=["merge", "refuse"],
+            default="merge",
+            help="A live answer the import changes has a pending draft: take the change into the draft, field by "
+            "field, asking its editors where both changed the same field (merge, the default); or import nothing "
+            "and name the drafts (refuse).",
+        )
 
-    def handle(self, *args, paths, format, dry_run, undo, verbosity, **options):
+    def handle(self, *args, paths, format, dry_run, undo, on_draft, verbosity, **options):
         if undo is not None:
             return self._undo(undo, verbosity)
         if not paths:
             raise CommandError("Name at least one file or directory to import, or --undo BATCH_ID.")
         started = time.monotonic()
         try:
-            result = import_paths(paths, fmt=format, dry_run=dry_run, progress=self._progress(verbosity))
+            result = import_paths(
+                paths, fmt=format, dry_run=dry_run, on_draft=on_draft, progress=self._progress(verbosity)
+            )
         except InvalidInput as exc:
             count = len(exc.problems)
             raise CommandError(

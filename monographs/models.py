@@ -238,16 +238,6 @@ class ArticleQuerySet(models.QuerySet):
         """Fetch an answer and its reviewer for its page; answer_page.load() fetches the rest."""
         return self.select_related("reviewer").defer("answer")
 
-    def sharing_subjects_with(self, article, drug_ids=None, condition_ids=None):
-        """Return answers about one of `article`'s drugs or conditions (ids given when known), not itself."""
-        if drug_ids is None:
-            drug_ids = [drug.pk for drug in article.drugs.all()]
-        if condition_ids is None:
-            condition_ids = [condition.pk for condition in article.conditions.all()]
-        by_drug = Article.drugs.through.objects.filter(drug_id__in=drug_ids).values("article_id")
-        by_condition = Article.conditions.through.objects.filter(condition_id__in=condition_ids).values("article_id")
-        return self.filter(Q(pk__in=by_drug) | Q(pk__in=by_condition)).exclude(pk=article.canonical_pk)
-
     def for_list(self):
         """Return only what a list of answer links needs."""
         return self.only("question", "slug", "reviewed_on", "updated_at")

@@ -6,6 +6,7 @@ the page cache and the front cache drop the page exactly when that changes.
 
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -24,7 +25,6 @@ LATEST_ON_HOME = 10
 PER_PAGE = 50
 RESULTS_PER_PAGE = 20
 MAX_COUNTED = 1000
-LETTERS = browse.LETTERS
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def answer_groups(drugs) -> list[dict]:
 
 def old_answer_letter(request, letter):
     """The answers' letter pages followed the first word of the question (How…, What…): readers browse drugs."""
-    if len(letter) != 1 or letter not in LETTERS:
+    if len(letter) != 1 or letter not in browse.LETTERS:
         raise Http404("No such letter")
     return redirect("monographs:drugs_letter", letter=letter, permanent=True)
 
@@ -186,10 +186,11 @@ def report_problem(request, slug):
 
 
 def _withdrawn_or_not_found(request, slug):
-    """410 Gone where a withdrawn answer was: readers and crawlers learn it is gone for good, not mistyped."""
+    """410 Gone where a withdrawn answer was, at its address or an old one: gone for good, not mistyped."""
     withdrawn = (
         Article.objects.canonical()
-        .filter(slug=slug, state=Article.State.WITHDRAWN)
+        .filter(state=Article.State.WITHDRAWN)
+        .filter(Q(slug=slug) | Q(redirects__old_slug=slug))
         .values_list("pk", flat=True)
         .first()
     )
@@ -236,7 +237,7 @@ def _letter_bar(kind, current) -> list[dict]:
     return [
         {"letter": letter, "url": reverse(f"monographs:{kind}_letter", args=[letter]) if letter in used else None,
          "current": letter == current}
-        for letter in LETTERS
+        for letter in browse.LETTERS
     ]  # fmt: skip
 
 
@@ -245,7 +246,7 @@ def subject_index(request, kind, letter=None):
     model, title = SUBJECT_INDEXES[kind]
     crumbs = [HOME, Crumb(title, view=f"monographs:{kind}")]
     if letter is not None:
-        if len(letter) != 1 or letter not in LETTERS:
+        if len(letter) != 1 or letter not in browse.LETTERS:
             raise Http404("No such letter")
         title = f"{title}: {letter.upper()}"
         crumbs.append(Crumb(letter.upper(), request.path))

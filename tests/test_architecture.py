@@ -87,3 +87,48 @@ def _calls(function_name: str) -> set[str]:
 def test_markdown_is_rendered_in_one_place_per_model():
     # Article.html_for (every write path of an answer) and Page.save; the renderer's own module aside.
     assert _calls("render_markdown") == {"monographs.models"}
+
+
+# The one owner of what readers see, and the two places that carry out its writes (see docs/architecture.md).
+ANSWER_WRITERS = {"monographs.editorial", "monographs.content", "monographs.interchange.load"}
+LIFECYCLE_FIELDS = {"state", "slug"}
+
+
+def _answer_writes(tree) -> list[int]:
+    """Lines that set a state or an address, or apply content to an answer: `x.state = …`, `.update(slug=…)`…"""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Attribute) and t.attr in LIFECYCLE_FIELDS for t in targets):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Call) and (_applies_content(node) or _updates_lifecycle_fields(node)):
+            lines.append(node.lineno)
+    return lines
+
+
+def _applies_content(call) -> bool:
+    return (getattr(call.func, "attr", None) or getattr(call.func, "id", None)) == "apply_content"
+
+
+def _updates_lifecycle_fields(call) -> bool:
+    """`.update(state=…)`, or `.bulk_update(rows, ["slug", …])`."""
+    if getattr(call.func, "attr", None) not in ("update", "bulk_update"):
+        return False
+    named = {k.arg for k in call.keywords} | {n for a in call.args if not isinstance(a, ast.Name) for n in _names(a)}
+    return bool(named & LIFECYCLE_FIELDS)
+
+
+def _names(node) -> set[str]:
+    return {e.value for e in ast.walk(node) if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+
+
+def test_only_the_lifecycle_owner_writes_an_answers_state_address_or_live_content():
+    found = {}
+    for name, path in _modules().items():
+        lines = _answer_writes(ast.parse(path.read_text(encoding="utf-8")))
+        if lines and name not in ANSWER_WRITERS:
+            found[name] = lines
+    assert found == {}
+    # The walk sees such writes at all: the owner makes them.
+    assert _answer_writes(ast.parse((ROOT / "monographs" / "editorial.py").read_text(encoding="utf-8")))

@@ -67,16 +67,6 @@ def test_related_questions_are_in_position_order_and_only_live(make_article):
     assert page.related_questions == [first, second]
 
 
-def test_sharing_subjects_finds_answers_by_drug_or_condition(make_article, drug, condition):
-    article, by_drug, by_condition, _unrelated = (make_article() for _ in range(4))
-    article.drugs.add(drug)
-    article.conditions.add(condition)
-    by_drug.drugs.add(drug)
-    by_condition.conditions.add(condition)
-    found = Article.objects.sharing_subjects_with(article)
-    assert set(found) == {by_drug, by_condition}
-
-
 def test_latest_is_by_review_date(make_article):
     make_article(reviewed_on=date(2023, 1, 1))
     newest = make_article(reviewed_on=date(2024, 5, 1))

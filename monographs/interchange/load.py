@@ -29,13 +29,12 @@ from .records import ArticleRecord, InvalidInput, SubjectRecord
 
 BATCH = 1000
 TEXT_FIELDS = ("question", "slug", "answer", "summary", "sources", "state", "reviewed_on", "review_interval_days")
-LINKS = LINK_MODELS
 SUBJECTS = {relation: kind.name for relation, kind in KIND_OF_LIST.items()}  # "drugs": "drug"
 
 # An answer's rows in its subject and link tables: (answer column, other column).
-THROUGH = {name: Article._meta.get_field(name).remote_field.through for name in SUBJECTS} | LINKS
+THROUGH = {name: Article._meta.get_field(name).remote_field.through for name in SUBJECTS} | LINK_MODELS
 COLUMNS = {name: ("article_id", f"{kind.model._meta.model_name}_id") for name, kind in KIND_OF_LIST.items()} | {
-    name: ("source_id", "target_id") for name in LINKS
+    name: ("source_id", "target_id") for name in LINK_MODELS
 }
 # What the loader reads of an answer in the database to compare a record with (the answer by its MD5).
 ROW_FIELDS = (
@@ -45,7 +44,7 @@ ROW_FIELDS = (
 NEW_COLUMNS = ("id", "answer", "answer_html", "answer_text", "created_at", "updated_at", *ROW_FIELDS)
 NEW_ROW = {"review_interval_days": None, "sources": [], "external_id": None, "version": 1}
 NEW_CONTENT = {"review_interval_days": None, "sources": []} | {name: [] for name in THROUGH}
-REVISION_FIELDS = (*CONTENT_FIELDS, *SUBJECT_FIELDS, *LINKS)
+REVISION_FIELDS = (*CONTENT_FIELDS, *SUBJECT_FIELDS, *LINK_MODELS)
 CHANGE_NAMES = {"reviewer_id": "reviewer", "reviewed_on": "review date", "external_id": "external ID"}
 
 
@@ -194,7 +193,7 @@ class Loader:
             }
             carried |= {
                 name: [self.answer_ids[slug] for slug in getattr(record, name)]
-                for name in LINKS
+                for name in LINK_MODELS
                 if getattr(record, name) is not None
             }
             if pk in self.existing:
@@ -285,7 +284,7 @@ class Loader:
         for name, model in THROUGH.items():
             own, other = COLUMNS[name]
             model.objects.filter(any_of(own, writes.stale[name])).delete()
-            bulk.insert_rows(model, (own, other, *(("position",) if name in LINKS else ())), writes.rows[name])
+            bulk.insert_rows(model, (own, other, *(("position",) if name in LINK_MODELS else ())), writes.rows[name])
         editorial.record_revisions(writes.revisions, source=Revision.Source.IMPORT, batch=self._batch(), now=self.now)
         if writes.updated and not self.refused:
             editorial.take_into_drafts(
@@ -373,7 +372,7 @@ class _Writes:
     def replace(self, name, pk, targets, *, stale):
         if stale:
             self.stale[name].append(pk)
-        if name in LINKS:
+        if name in LINK_MODELS:
             self.rows[name] += [(pk, target, position) for position, target in enumerate(targets)]
         else:
             self.rows[name] += [(pk, target) for target in targets]

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from monographs.caching import outbox
+from monographs.editorial import UndoRefused, undo_batch
 from monographs.interchange.run import FORMATS, InvalidInput, import_paths
-from monographs.interchange.undo import UndoRefused, undo_batch
 
 
 class Command(BaseCommand):

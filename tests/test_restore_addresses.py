@@ -36,6 +36,7 @@ def test_a_withdrawn_answer_is_brought_back_at_every_address_it_had(editor_clien
     assert sign_off(reviewer_client, article).status_code == 302
     editorial.withdraw(article, _user(reviewer_client), "Label changed.")
     assert reader.get("/medical-answers/food-and-besponsa/").status_code == 410
+    assert reader.get("/medical-answers/is-it-safe-with-food/").status_code == 410  # its old address too
 
     # The withdrawn page says who, when and why, and offers to bring this version back.
     page = visible_text(editor_client.get(change_url(article)).content.decode())

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from .caching import pages
 from .caching import tags as cache_tags
 from .models import Article, Drug
 
@@ -21,7 +22,7 @@ class LatestAnswersRss(Feed):
 
     def __call__(self, request, *args, **kwargs):
         # Feeds list the newest sign-offs: every sign-off and withdrawal purges them.
-        request.page_tags = {cache_tags.LATEST_ANSWERS}
+        pages.shows(request, {cache_tags.LATEST_ANSWERS})
         return super().__call__(request, *args, **kwargs)
 
     def link(self):
@@ -57,7 +58,7 @@ class LatestAnswersAtom(LatestAnswersRss):
 class DrugAnswersRss(LatestAnswersRss):
     def get_object(self, request, slug):
         drug = get_object_or_404(Drug, slug=slug)
-        request.page_tags |= {cache_tags.for_object(drug), cache_tags.answers_about("drug", drug.pk)}
+        pages.shows(request, {cache_tags.for_object(drug), cache_tags.answers_about("drug", drug.pk)})
         return drug
 
     def title(self, drug):

@@ -9,6 +9,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils.functional import cached_property
 
+from .caching import pages
 from .caching import tags as cache_tags
 from .caching.pages import public_page
 from .models import Article, Condition, Drug, Reviewer, SupportGroup
@@ -112,11 +113,11 @@ SECTION_TAGS = {
 
 @public_page
 def index(request):
-    request.page_tags = set(SECTION_TAGS.values())
+    pages.shows(request, SECTION_TAGS.values())
     return sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap-section")
 
 
 @public_page
 def section(request, section):
-    request.page_tags = {SECTION_TAGS[section]} if section in SECTION_TAGS else set()
+    pages.shows(request, {SECTION_TAGS[section]} if section in SECTION_TAGS else ())
     return sitemap_views.sitemap(request, SITEMAPS, section=section)

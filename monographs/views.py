@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from . import answer_page, browse, reports
+from .caching import pages
 from .caching import tags as cache_tags
 from .caching.pages import public_page
 from .models import SUBJECT_KINDS, Article, ArticleRedirect, Condition, Drug, Page, Reviewer, SupportGroup
@@ -60,8 +61,8 @@ def render_page(request, template, context, *, crumbs=(), meta=None, structured_
         using="site",  # the public pages' Jinja2 templates (settings.TEMPLATES), without looking in the admin's first
     )
     shows = list(shows)
-    response.page_tags = {*tags, *cache_tags.for_objects(shows)}
-    response.last_modified = max((obj.updated_at for obj in shows if getattr(obj, "updated_at", None)), default=None)
+    updated = max((obj.updated_at for obj in shows if getattr(obj, "updated_at", None)), default=None)
+    pages.shows(request, {*tags, *cache_tags.for_objects(shows)}, updated)
     return response
 
 
@@ -152,7 +153,7 @@ def article_detail(request, slug):
         # The query string goes along: a bookmarked or campaign link keeps its parameters.
         query = request.META.get("QUERY_STRING", "")
         response = redirect(moved.article.get_absolute_url() + (f"?{query}" if query else ""), permanent=True)
-        response.page_tags = {cache_tags.for_pk("article", moved.article_id)}
+        pages.shows(request, {cache_tags.for_pk("article", moved.article_id)})
         return response
     return render_answer(request, article)
 
@@ -223,7 +224,7 @@ def render_answer(request, article, *, preview=False):
         structured_data=[page.structured_data(request.build_absolute_uri)],
         tags=page.tags,
     )
-    response.last_modified = article.updated_at
+    pages.shows(request, updated_at=article.updated_at)
     return response
 
 

@@ -11,6 +11,8 @@ sets a cookie or varies on one) passes by untouched.
 
 import gzip
 import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import wraps
 
 import brotli
@@ -52,12 +54,37 @@ def public_page(view):
     return wrapped
 
 
+@dataclass
+class Shown:
+    """What a page shows: the tags whose change purges it, and when the newest thing on it last changed."""
+
+    tags: set = field(default_factory=set)
+    updated_at: datetime | None = None
+
+
+# The one place a request carries what its page shows (written by `shows`, read by `mark_public`).
+_SHOWN = "_drugref_shown"
+
+
+def shows(request, tags=(), updated_at=None) -> None:
+    """Declare what the page answering `request` shows: cache tags (`answer-12`…), and when it last changed.
+
+    Every public view calls this (directly, or through `views.render_page`); a page may be declared in parts.
+    """
+    shown = request.__dict__.setdefault(_SHOWN, Shown())
+    shown.tags.update(tags)
+    if updated_at is not None and (shown.updated_at is None or updated_at > shown.updated_at):
+        shown.updated_at = updated_at
+
+
 def mark_public(response, request):
     """Give a public response its shared-cache headers and tags: what the view says it shows, and its address.
 
-    Only responses marked here (with `cache_tags`) may enter the page cache.
+    Only responses marked here (with `cache_tags`, read by `storable` and the middleware alone) may
+    enter the page cache.
     """
-    tags = {*getattr(response, "page_tags", ()), *getattr(request, "page_tags", ()), cache_tags.for_path(request.path)}
+    shown = request.__dict__.get(_SHOWN) or Shown()
+    tags = {*shown.tags, cache_tags.for_path(request.path)}
     response.cache_tags = tags
     patch_cache_control(
         response,
@@ -69,8 +96,8 @@ def mark_public(response, request):
     )
     patch_vary_headers(response, ["Accept-Encoding"])
     response[TAG_HEADER] = " ".join(sorted(tags))
-    if getattr(response, "last_modified", None):
-        response["Last-Modified"] = http_date(response.last_modified.timestamp())
+    if shown.updated_at is not None:
+        response["Last-Modified"] = http_date(shown.updated_at.timestamp())
 
 
 class Entry:

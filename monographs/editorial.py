@@ -198,6 +198,7 @@ def publish(article, revision, *, reviewer, reviewed_on, signed_by=None, change_
         change_log=change_log,
     )
     keep_old_address(article, last_address)
+    keep_past_addresses(article)
     purge(cache_tags.answer_change(article.pk, before, live_content(article)))
     return SignOff.objects.create(
         revision=revision,
@@ -216,6 +217,24 @@ def keep_old_address(article: Article, old_slug: str | None):
     ArticleRedirect.objects.filter(old_slug=article.slug).delete()
     if old_slug and old_slug != article.slug:
         ArticleRedirect.objects.update_or_create(old_slug=old_slug, defaults={"article": article})
+
+
+def keep_past_addresses(article: Article):
+    """Make every address a live answer was ever live at lead to it, where no other answer holds that address.
+
+    Those are the slugs of its signed-off revisions: an answer taken offline (withdrawn, an import
+    undone) and renamed meanwhile still answers where readers knew it, once it is live again.
+    """
+    past = {slug for slug in article.revisions.filter(sign_off__isnull=False).values_list("content__slug", flat=True)}
+    past -= {article.slug, None}
+    if not past:
+        return
+    held = set(
+        Article.objects.canonical().filter(slug__in=past).exclude(pk=article.pk).values_list("slug", flat=True)
+    ) | set(ArticleRedirect.objects.filter(old_slug__in=past).values_list("old_slug", flat=True))
+    kept = sorted(past - held)
+    ArticleRedirect.objects.bulk_create(ArticleRedirect(old_slug=slug, article=article) for slug in kept)
+    purge({cache_tags.answer_address(slug) for slug in kept})  # a 404 cached there gives way to the redirect
 
 
 def reserved_by(slug: str, article_pk: int | None) -> ArticleRedirect | None:
@@ -581,6 +600,7 @@ def undo_batch(batch_id: int) -> tuple[int, int]:
         if article.is_live:
             # The address the import gave it leads back to it, and its own address is no longer a redirect.
             keep_old_address(article, before["slug"])
+            keep_past_addresses(article)
         keeps_sign_off = signed and article.is_live
         undone.append(
             NewRevision(

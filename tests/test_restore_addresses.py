@@ -72,3 +72,21 @@ def _user(client):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(pk=client.session["_auth_user_id"])
+
+
+def test_an_answer_taken_offline_and_renamed_is_found_where_readers_knew_it(
+    tmp_path, editor_client, reviewer_client, reader
+):
+    """Found by the reader-promise state machine: live, taken offline by an undo, renamed, live again."""
+    from .test_editorial import add_answer
+
+    article = add_answer(editor_client, question="Can it be frozen?", answer="No.")
+    run(jsonl(tmp_path, published("can-it-be-frozen", question="Can it be frozen?", answer="No, never.")))
+    assert reader.get("/medical-answers/can-it-be-frozen/").status_code == 200
+    run(undo=ImportBatch.objects.get().pk)  # what the import published was never signed in drugref: offline
+    assert reader.get("/medical-answers/can-it-be-frozen/").status_code == 404
+
+    edit(editor_client, Article.objects.get(pk=article.pk), slug="freezing", answer="No: keep it cool.")
+    assert sign_off(reviewer_client, Article.objects.get(pk=article.pk)).status_code == 302
+    moved = reader.get("/medical-answers/can-it-be-frozen/")
+    assert (moved.status_code, moved["Location"]) == (301, "/medical-answers/freezing/")

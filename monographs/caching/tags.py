@@ -52,6 +52,11 @@ def for_path(path: str) -> str:
     return PATH_PREFIX + quote(path)
 
 
+def answer_address(slug: str) -> str:
+    """Return the tag of an answer's address, whatever answers there now (a page, a redirect, a 404)."""
+    return for_path(reverse("monographs:article", kwargs={"slug": slug}))
+
+
 def for_objects(objects) -> set[str]:
     return {for_object(obj) for obj in objects}
 
@@ -70,7 +75,7 @@ def answer_change(pk, before: dict | None, after: dict | None) -> set[str]:
     if before is None or after is None or any(before.get(k) != after.get(k) for k in ("question", "slug", "drugs")):
         tags.add(ANSWER_INDEX)
     for content in filter(None, (before, after)):
-        tags.add(for_path(reverse("monographs:article", kwargs={"slug": content["slug"]})))
+        tags.add(answer_address(content["slug"]))
         for field, model_name in ANSWER_SUBJECTS.items():
             tags.update(answers_about(model_name, subject_pk) for subject_pk in content.get(field) or ())
         if content.get("reviewer_id"):

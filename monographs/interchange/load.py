@@ -261,6 +261,8 @@ class Loader:
         article.updated_at = self.now
         if "slug" in changed:
             editorial.keep_old_address(article, old["slug"] if old["state"] == Article.State.PUBLISHED else None)
+        if {"slug", "state"} & set(changed) and article.state == Article.State.PUBLISHED:
+            editorial.keep_past_addresses(article)  # live again, or elsewhere: where readers knew it leads here
         if "answer" in changed:
             article.answer, article.answer_html = values["answer"], Article.html_for(values["answer"])
             article.answer_text = Article.text_for(article.answer_html)

@@ -18,7 +18,7 @@ import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, connections, transaction
 from django.utils import timezone
 
 from ..models import PendingPurge
@@ -145,13 +145,15 @@ class Delivery(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self):
-        while not self.stopped.wait(self.poll_seconds):
-            try:
-                close_old_connections()
-                deliver()
-            except Exception:  # the thread must outlive any one failure: its work is retried next time
-                log.exception("Purge delivery failed; retried in %s s", self.poll_seconds)
-        close_old_connections()
+        try:
+            while not self.stopped.wait(self.poll_seconds):
+                try:
+                    close_old_connections()
+                    deliver()
+                except Exception:  # the thread must outlive any one failure: its work is retried next time
+                    log.exception("Purge delivery failed; retried in %s s", self.poll_seconds)
+        finally:
+            connections.close_all()  # this thread's own connections, which nobody else would close
 
     def stop(self):
         self.stopped.set()

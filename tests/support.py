@@ -1,8 +1,18 @@
 """Helpers shared by the tests: reading pages as a person sees them."""
 
+import os
 import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
 from html.parser import HTMLParser
 from pathlib import Path
+
+import pytest
+
+from bench.stack import free_port
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "monographs" / "content" / "demo"
 # The model page, as saved from the browser: the demo's Besponsa answer says every word of it, in order.
@@ -190,3 +200,42 @@ def http_get_bytes(url, **headers):
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
+
+
+class OwnRedis:
+    """A redis-server of the test's own on a free port (never the machine's), which can be paused and resumed."""
+
+    def __init__(self):
+        server = shutil.which("redis-server")
+        if server is None:
+            if os.environ.get("SERVING_TESTS") == "required" or os.environ.get("CI"):
+                pytest.fail("redis-server is not installed")
+            pytest.skip("redis-server is not installed")
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="drugref-redis-")
+        self.process = subprocess.Popen(
+            [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", self.dir],
+            stdout=subprocess.DEVNULL,
+        )
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        import redis
+
+        client = redis.Redis(port=self.port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+
+    def pause(self):
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self):
+        self.resume()
+        self.process.terminate()
+        self.process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -8,11 +8,6 @@ sharing that cache.
 
 import http.server
 import json
-import os
-import shutil
-import signal
-import subprocess
-import tempfile
 import threading
 import time
 
@@ -27,54 +22,15 @@ from monographs.caching import outbox, store
 from monographs.caching.purge import purge
 from monographs.models import Article, PendingPurge
 
-from .support import BESPONSA_URL
+from .support import BESPONSA_URL, OwnRedis
 
 pytestmark = pytest.mark.django_db
-
-
-class Redis:
-    """A redis-server of this test's own on a free port, which can be paused and resumed."""
-
-    def __init__(self):
-        server = shutil.which("redis-server")
-        if server is None:
-            if os.environ.get("SERVING_TESTS") == "required" or os.environ.get("CI"):
-                pytest.fail("redis-server is not installed")
-            pytest.skip("redis-server is not installed")
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="drugref-redis-")
-        self.process = subprocess.Popen(
-            [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", self.dir],
-            stdout=subprocess.DEVNULL,
-        )
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        import redis
-
-        client = redis.Redis(port=self.port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-
-    def pause(self):
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self):
-        self.process.send_signal(signal.SIGCONT)
-
-    def stop(self):
-        self.resume()
-        self.process.terminate()
-        self.process.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture
 def redis_page_cache(settings):
     """The page cache in a Redis of the test's own, with production's short socket timeouts."""
-    server = Redis()
+    server = OwnRedis()
     settings.CACHES = {
         "default": {
             "BACKEND": "drugref.redis_cache.Cache",

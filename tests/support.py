@@ -228,6 +228,11 @@ class OwnRedis:
             except redis.ConnectionError:
                 time.sleep(0.05)
 
+    def page_cache(self, timeout):
+        """Return the CACHES setting that keeps the page cache here, with short socket timeouts as in production."""
+        options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+        return {"default": {"BACKEND": "drugref.redis_cache.Cache", "LOCATION": self.url, "OPTIONS": options}}
+
     def pause(self):
         self.process.send_signal(signal.SIGSTOP)
 

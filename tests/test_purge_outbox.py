@@ -31,13 +31,7 @@ pytestmark = pytest.mark.django_db
 def redis_page_cache(settings):
     """The page cache in a Redis of the test's own, with production's short socket timeouts."""
     server = OwnRedis()
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "drugref.redis_cache.Cache",
-            "LOCATION": server.url,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-    }
+    settings.CACHES = server.page_cache(timeout=0.5)
     settings.DRUGREF_PAGE_CACHE = True
     store.clear_backoff()
     yield server

@@ -288,13 +288,7 @@ def promise(tmp_path, settings):
         user.groups.add(Group.objects.get(name="Medical reviewers"))
         Reviewer.objects.create(name=f"{name.title()} Reviewer", credentials="PharmD", slug=f"{name}-r", user=user)
     redis = OwnRedis()
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "drugref.redis_cache.Cache",
-            "LOCATION": redis.url,
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
+    settings.CACHES = redis.page_cache(timeout=0.2)
     settings.DRUGREF_PAGE_CACHE = True
     ReaderPromise.redis, ReaderPromise.directory = redis, tmp_path
     yield ReaderPromise

@@ -32,7 +32,9 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
-    # Each worker retries the purges a cache or front cache has not yet acknowledged (monographs/caching/outbox.py).
+    # Each worker retries the purges a cache or front cache has not yet acknowledged (monographs/caching/outbox.py),
+    # and carries out the scheduled go-lives and take-downs whose time has come (monographs/editorial.py).
+    from monographs import editorial
     from monographs.caching import outbox
 
-    outbox.start_delivery()
+    outbox.start_delivery(also=editorial.carry_out_schedules)

@@ -22,7 +22,7 @@ from .caching import tags as cache_tags
 from .caching.purge import purge
 from .content import FIELDS, LINK_MODELS, apply_content, changed_fields, live_content, snapshot, three_way
 from .lookups import any_of
-from .models import Article, ArticleEvent, ArticleRedirect, ImportBatch, Reviewer, Revision, SignOff
+from .models import Article, ArticleEvent, ArticleRedirect, ImportBatch, Reviewer, Revision, ScheduledChange, SignOff
 
 SIGN_OFF_PERMISSION = "monographs.sign_off_article"
 WITHDRAW_PERMISSION = "monographs.withdraw_article"
@@ -155,9 +155,12 @@ def record_revisions(revisions: list[NewRevision], *, source, batch: ImportBatch
 
 
 def record_revision(article, *, content=None, number=None, user=None, note="", source=Revision.Source.ADMIN):
-    """Record the next revision of a canonical answer: its working copy's content unless given."""
+    """Record the next revision of a canonical answer: its working copy's content unless given.
+
+    A version signed off ahead of its time that changes again no longer goes live unseen: its schedule ends.
+    """
     content = snapshot(working_copy(article)) if content is None else content
-    return Revision.objects.create(
+    revision = Revision.objects.create(
         article=article,
         number=number or _next_version(article),
         created_by=user,
@@ -165,6 +168,14 @@ def record_revision(article, *, content=None, number=None, user=None, note="", s
         source=source,
         content=content,
     )
+    if scheduled := article.scheduled_changes.filter(kind=ScheduledChange.Kind.PUBLISH).first():
+        _cancel(
+            article,
+            scheduled,
+            user,
+            f"Revision {revision.number} changed it after its sign-off: it goes live only with a new sign-off.",
+        )
+    return revision
 
 
 @transaction.atomic
@@ -333,6 +344,11 @@ def placeholder_refusal(content: dict) -> str:
 
 def _not_waiting(article: Article, revision: Revision) -> str:
     """Return why `revision` (the answer's latest) is not waiting for a reviewer's decision, or ""."""
+    if scheduled := article.scheduled_changes.filter(kind=ScheduledChange.Kind.PUBLISH).first():
+        return (
+            f"Revision {revision.number} is signed off and goes live at {_local(scheduled.at)}. "
+            "There is nothing to sign."
+        )
     if not needs_sign_off(revision):
         return f"Revision {revision.number} is already signed off. There is nothing to sign."
     if working_copy(article).state != Article.State.IN_REVIEW:
@@ -360,8 +376,12 @@ def sign_off_refusal(article: Article, revision: Revision, user) -> str:
 
 
 @transaction.atomic
-def sign_off(article, *, user, revision_number, change_note="") -> SignOff:
-    """Publish exactly revision `revision_number` of a canonical answer, signed by `user` today."""
+def sign_off(article, *, user, revision_number, change_note="") -> SignOff | ScheduledChange:
+    """Publish exactly revision `revision_number` of a canonical answer, signed by `user` today.
+
+    If its editor set a "publish at" still to come, the sign-off is kept and it goes live then
+    (`carry_out_schedules`); the returned ScheduledChange says when.
+    """
     if not user.has_perm(SIGN_OFF_PERMISSION):
         raise PermissionDenied("Only medical reviewers can sign off answers.")
     reviewer = reviewer_for(user)
@@ -372,6 +392,11 @@ def sign_off(article, *, user, revision_number, change_note="") -> SignOff:
     editors = list(authors_since_sign_off(article, latest.number))
     same_person = user in editors
     draft = working_copy(article)
+    if draft.publish_at and draft.publish_at > timezone.now():
+        return _schedule_publication(
+            article, draft, latest, user=user, reviewer=reviewer, change_note=change_note, same_person=same_person
+        )
+    article.publish_at = None  # a time already past: it goes live now
     signed = publish(
         article,
         latest,
@@ -514,8 +539,8 @@ def linking_answers(article: Article):
 
 
 @transaction.atomic
-def withdraw(article: Article, user, reason: str) -> Article:
-    """Take a live answer off the site, recording who did and why."""
+def withdraw(article: Article, user, reason: str, at=None) -> Article:
+    """Take a live answer off the site, recording who did and why: now, or at `at` if that is still to come."""
     if not user.has_perm(WITHDRAW_PERMISSION):
         raise PermissionDenied("Only medical reviewers can withdraw answers.")
     reason = reason.strip()
@@ -524,6 +549,21 @@ def withdraw(article: Article, user, reason: str) -> Article:
     article = Article.objects.select_for_update().get(pk=article.pk)
     if not article.is_live:
         raise EditorialError(f"“{article}” is not published, so there is nothing to withdraw.")
+    if at is not None and at > timezone.now():
+        _schedule(article, ScheduledChange.Kind.TAKE_DOWN, at, user, note=reason)
+        ArticleEvent.objects.create(
+            article=article,
+            kind=ArticleEvent.Kind.TAKE_DOWN_SCHEDULED,
+            created_by=user,
+            note=f"To be taken down at {_local(at)}: {reason}",
+        )
+        return article
+    return _take_down(article, user, reason)
+
+
+def _take_down(article: Article, user, reason: str) -> Article:
+    """Withdraw a live answer (locked by the caller) now, with the purge; any take-down scheduled for it is done."""
+    article.scheduled_changes.filter(kind=ScheduledChange.Kind.TAKE_DOWN).delete()
     before = live_content(article)
     article.state = Article.State.WITHDRAWN
     article.save(update_fields=["state", "updated_at"])
@@ -551,6 +591,124 @@ def restore(article: Article, revision: Revision, user) -> Revision:
     return record_revision(
         article, user=user, note=f"Restored revision {revision.number}", source=Revision.Source.RESTORE
     )
+
+
+# Scheduled changes: a version signed off ahead of its "publish at", a take-down at a set time.
+# Readers see them from their time on: `carry_out_schedules` runs in every app server (with the purge
+# delivery), from `manage.py carry_out_schedules`, and before any public page is rendered once one is due
+# (caching.pages), whichever comes first; until then no cached page outlives the next one's time.
+
+
+def _local(moment) -> str:
+    return f"{timezone.localtime(moment):%B %-d, %Y, %H:%M %Z}"
+
+
+def _schedule(article, kind, at, user, **fields) -> ScheduledChange:
+    change, _ = ScheduledChange.objects.update_or_create(
+        article=article, kind=kind, defaults={"at": at, "created_by": user, "created_at": timezone.now(), **fields}
+    )
+    return change
+
+
+def _schedule_publication(article, draft, revision, *, user, reviewer, change_note, same_person) -> ScheduledChange:
+    """Keep a sign-off of `revision` until the draft's "publish at"; readers see the live version till then."""
+    change = _schedule(
+        article,
+        ScheduledChange.Kind.PUBLISH,
+        draft.publish_at,
+        user,
+        revision=revision,
+        reviewer=reviewer,
+        reviewed_on=timezone.localdate(),
+        change_note=change_note.strip(),
+        same_person=same_person,
+    )
+    draft.state = Article.State.SCHEDULED
+    draft.save(update_fields=["state", "updated_at"])
+    ArticleEvent.objects.create(
+        article=article,
+        kind=ArticleEvent.Kind.SIGNED_OFF_AHEAD,
+        revision_number=revision.number,
+        created_by=user,
+        note=f"Signed off as {reviewer}; it goes live at {_local(change.at)}.",
+    )
+    return change
+
+
+def _cancel(article, change: ScheduledChange, user, why: str) -> None:
+    """End a scheduled change; a version that was to go live waits for a sign-off again."""
+    change.delete()
+    draft = working_copy(article)
+    if change.kind == ScheduledChange.Kind.PUBLISH and draft.state == Article.State.SCHEDULED:
+        draft.state = Article.State.IN_REVIEW
+        draft.save(update_fields=["state", "updated_at"])
+    ArticleEvent.objects.create(
+        article=article,
+        kind=ArticleEvent.Kind.SCHEDULE_CANCELLED,
+        created_by=user,
+        note=f"{change.get_kind_display()} at {_local(change.at)}: cancelled. {why}",
+    )
+
+
+@transaction.atomic
+def cancel_schedule(article: Article, kind: str, user) -> None:
+    """Cancel a scheduled go-live (a reviewer) or take-down (who may withdraw); refuse if there is none."""
+    permission = SIGN_OFF_PERMISSION if kind == ScheduledChange.Kind.PUBLISH else WITHDRAW_PERMISSION
+    if not user.has_perm(permission):
+        raise PermissionDenied("Only medical reviewers can change what readers see and when.")
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    change = article.scheduled_changes.filter(kind=kind).first()
+    if change is None:
+        raise EditorialError(f"“{article}” has nothing scheduled of that kind: it may have been carried out already.")
+    why = "Signed off again, it goes live then." if kind == ScheduledChange.Kind.PUBLISH else "It stays live."
+    _cancel(article, change, user, why)
+
+
+def next_scheduled_change():
+    """Return the time of the next scheduled change anywhere on the site, or None: no public page may outlive it."""
+    return ScheduledChange.objects.order_by("at").values_list("at", flat=True).first()
+
+
+def carry_out_schedules(now=None) -> int:
+    """Carry out every scheduled change whose time has come, each in its own transaction; return how many."""
+    now = now or timezone.now()
+    due = ScheduledChange.objects.filter(at__lte=now).order_by("at", "pk").values_list("pk", "article_id")
+    return sum(_carry_out(pk, article_id) for pk, article_id in list(due[:500]))
+
+
+@transaction.atomic
+def _carry_out(pk: int, article_id: int) -> int:
+    # The answer is locked first, as every other step of its life does, then the change (gone if another did it).
+    article = Article.objects.select_for_update().filter(pk=article_id).first()
+    change = ScheduledChange.objects.select_for_update().filter(pk=pk).first()
+    if article is None or change is None:
+        return 0
+    if change.kind == ScheduledChange.Kind.TAKE_DOWN:
+        if article.is_live:
+            _take_down(article, change.created_by, change.note)
+        change.delete()
+        return 1
+    draft = working_copy(article)
+    article.publish_at = None
+    try:
+        signed = publish(
+            article,
+            change.revision,
+            reviewer=change.reviewer,
+            reviewed_on=change.reviewed_on,
+            signed_by=change.created_by,
+            change_note=change.change_note,
+            same_person=change.same_person,
+            draft_id=draft.pk if draft is not article else None,
+        )
+    except EditorialError as refusal:  # checked before anything was written: the address was taken meanwhile
+        _cancel(article, change, None, f"It could not go live: {refusal}")
+        return 1
+    change.delete()
+    if draft is not article:
+        draft.delete()
+    notifications.signed_off(article, signed, list(authors_since_sign_off(article, change.revision.number)))
+    return 1
 
 
 # Undoing an import batch: the same owner puts back what it made live.

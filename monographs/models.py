@@ -255,6 +255,8 @@ class Article(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "in_review", "In review"
+        # Signed off ahead of its "publish at": it goes live then (ScheduledChange).
+        SCHEDULED = "scheduled", "Signed off, scheduled"
         PUBLISHED = "published", "Published"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
@@ -333,6 +335,13 @@ class Article(models.Model):
         help_text="Only published answers are public. An answer is published when a medical reviewer "
         "signs it off; editors submit it for review.",
     )
+    publish_at = models.DateTimeField(
+        "publish at",
+        null=True,
+        blank=True,
+        help_text="Optional: when this version should go live. A medical reviewer may sign it off before then; "
+        "readers see it from this time on. Empty: as soon as it is signed off.",
+    )
     # NULL, not "", for "none": the unique constraint must ignore answers without one.
     external_id = models.CharField(  # noqa: DJ001
         "external ID",
@@ -399,7 +408,7 @@ class Article(models.Model):
                 name="article_unique_external_id",
             ),
             models.CheckConstraint(
-                condition=Q(draft_of__isnull=True) | Q(state__in=["draft", "in_review"]),
+                condition=Q(draft_of__isnull=True) | Q(state__in=["draft", "in_review", "scheduled"]),
                 name="article_pending_draft_is_unpublished",
             ),
         ]
@@ -608,6 +617,9 @@ class ArticleEvent(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
         ADDRESS_RELEASED = "address_released", "Old address released"
         IMPORT_CONFLICT = "import_conflict", "An import changed what the draft changes"
+        SIGNED_OFF_AHEAD = "signed_off_ahead", "Signed off ahead of its publish time"
+        TAKE_DOWN_SCHEDULED = "take_down_scheduled", "Take-down scheduled"
+        SCHEDULE_CANCELLED = "schedule_cancelled", "Schedule cancelled"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind)
@@ -629,6 +641,46 @@ class ArticleEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: “{self.article}”"
+
+
+class ScheduledChange(models.Model):
+    """A change to what readers see that waits for its time: a signed-off version going live, or a take-down.
+
+    Written and carried out by `editorial` only (at the time, by whichever comes first: an app
+    server, `manage.py carry_out_schedules`, or a reader's request for a public page).
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISH = "publish", "Goes live"
+        TAKE_DOWN = "take_down", "Taken down"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="scheduled_changes")
+    kind = models.CharField(max_length=20, choices=Kind)
+    at = models.DateTimeField(help_text="When readers see the change.")
+    revision = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="What goes live."
+    )
+    reviewer = models.ForeignKey(
+        Reviewer, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Its byline."
+    )
+    reviewed_on = models.DateField(null=True, blank=True)
+    change_note = models.CharField(max_length=300, blank=True)
+    same_person = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True, help_text="For a take-down: the reason, recorded with the withdrawal.")
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["at"], name="scheduled_change_at_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "kind"], name="scheduled_change_one_of_each_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}: “{self.article}”"
 
 
 class ReaderReport(models.Model):

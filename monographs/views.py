@@ -381,14 +381,14 @@ def search(request):
     )
 
 
-@public_page
+@public_page(answers=False)
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("sitemap-index"))
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
-@public_page
+@public_page(answers=False)
 def favicon(request):
     return redirect(static("monographs/favicon.svg"), permanent=True)
 

@@ -142,12 +142,12 @@ def test_signed_in_editors_bypass_the_cache_and_leave_nothing_in_it(
     editor_client, reader, demo, django_assert_num_queries
 ):
     reader.get(BESPONSA_URL)
-    with django_assert_num_queries(4, exact=False):
+    with django_assert_num_queries(5, exact=False):
         response = editor_client.get(BESPONSA_URL)
     assert response.status_code == 200
     # An editor's request does not fill the cache either.
     editor_client.get("/drugs/besponsa/")
-    with django_assert_num_queries(4, exact=False):
+    with django_assert_num_queries(5, exact=False):
         reader.get("/drugs/besponsa/")
 
 

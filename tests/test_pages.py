@@ -120,13 +120,17 @@ def _link_everything(article, others, drug, condition):
     article.support_groups.add(group)
 
 
+# Every page that may show answers first asks when the next scheduled change is (editorial.next_scheduled_change).
+SCHEDULE = 1
+
+
 @pytest.mark.parametrize("links", [1, 20])
 def test_answer_page_queries_do_not_grow_with_its_links(
     client, make_article, drug, condition, django_assert_max_num_queries, links
 ):
     article = make_article(question="Main question?")
     _link_everything(article, [make_article() for _ in range(links)], drug, condition)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(3 + SCHEDULE):
         response = client.get(article.get_absolute_url())
     assert response.content.decode().count("/medical-answers/question-number-") >= links * 2
 
@@ -138,28 +142,28 @@ def test_answer_page_query_count_is_the_same_for_1_and_20_links(
     for links in (1, 20):
         article = make_article()
         _link_everything(article, [make_article() for _ in range(links)], drug, condition)
-        with django_assert_num_queries(3) as captured:
+        with django_assert_num_queries(3 + SCHEDULE) as captured:
             client.get(article.get_absolute_url())
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
 
 
 PUBLIC_PAGES = [
-    ("/", 2),
-    ("/medical-answers/", 3),
-    (BESPONSA_URL, 3),
-    ("/drugs/", 2),
-    ("/drugs/letter/i/", 2),
-    ("/drugs/besponsa/", 4),
-    ("/conditions/", 2),
-    ("/conditions/acute-lymphoblastic-leukemia/", 4),
-    ("/reviewers/judith-stewart/", 2),
-    ("/support-groups/besponsa-support-group/", 4),
-    ("/about/", 1),
-    ("/search/?q=besponsa", 2),
-    ("/feeds/answers.rss", 1),
-    ("/drugs/besponsa/answers.atom", 2),
-    ("/sitemap-answers.xml", 2),
+    ("/", 2 + SCHEDULE),
+    ("/medical-answers/", 3 + SCHEDULE),
+    (BESPONSA_URL, 3 + SCHEDULE),
+    ("/drugs/", 2 + SCHEDULE),
+    ("/drugs/letter/i/", 2 + SCHEDULE),
+    ("/drugs/besponsa/", 4 + SCHEDULE),
+    ("/conditions/", 2 + SCHEDULE),
+    ("/conditions/acute-lymphoblastic-leukemia/", 4 + SCHEDULE),
+    ("/reviewers/judith-stewart/", 2 + SCHEDULE),
+    ("/support-groups/besponsa-support-group/", 4 + SCHEDULE),
+    ("/about/", 1 + SCHEDULE),
+    ("/search/?q=besponsa", 2 + SCHEDULE),
+    ("/feeds/answers.rss", 1 + SCHEDULE),
+    ("/drugs/besponsa/answers.atom", 2 + SCHEDULE),
+    ("/sitemap-answers.xml", 2 + SCHEDULE),
     ("/robots.txt", 0),
 ]
 

@@ -3,7 +3,8 @@
 A Hypothesis state machine drives random sequences of what editors, reviewers,
 content teams and outages do (saves with and without a new address, save and
 submit, requests for changes, sign-offs one at a time and confirmed in bulk,
-withdrawals, bringing an answer back, imports over answers with and without
+withdrawals, go-lives and take-downs scheduled ahead and their time passing,
+bringing an answer back, imports over answers with and without
 pending drafts, undoing them, the page cache pausing and coming back), through
 the admin's pages and the import command. Readers are served by two app
 instances sharing one page cache in a Redis of the test's own (each instance
@@ -27,6 +28,7 @@ import json
 import os
 import re
 from contextlib import contextmanager, suppress
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -40,7 +42,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from monographs import editorial
 from monographs.caching import outbox, store
-from monographs.models import Article, ImportBatch, PendingPurge, Reviewer, Revision
+from monographs.models import Article, ImportBatch, PendingPurge, Reviewer, Revision, ScheduledChange
 from monographs.roles import sync_groups
 
 from .support import OwnRedis, collapse, form_values, visible_text
@@ -108,11 +110,14 @@ class ReaderPromise(RuleBasedStateMachine):
         with self.staff.serving():
             return getattr(client, method)(path, data) if data is not None else getattr(client, method)(path)
 
-    def save_form(self, article, answer, slug=None, press="_save"):
+    def save_form(self, article, answer, slug=None, press="_save", later=False):
         page = self.as_staff(self.editor, "get", f"{ADMIN}{article.pk}/change/").content.decode()
         data = form_values(page, "article_form") | {"answer": [answer], press: ["1"]}
         if slug:
             data["slug"] = [slug]
+        if later:  # to go live in an hour, once signed off
+            when = timezone.localtime(timezone.now() + timedelta(hours=1))
+            data |= {"publish_at_0": [f"{when:%Y-%m-%d}"], "publish_at_1": [f"{when:%H:%M:%S}"]}
         response = self.as_staff(self.editor, "post", f"{ADMIN}{article.pk}/change/", data)
         if response.status_code == 302:
             self.saved.setdefault(article.canonical_pk, []).append(answer)
@@ -134,15 +139,15 @@ class ReaderPromise(RuleBasedStateMachine):
         self.saved[pk] = [answer]
 
     @precondition(lambda self: self.answers)
-    @rule(index=st.integers(0, 20), words=WORDS, new_address=st.booleans(), submit=st.booleans())
-    def edit(self, index, words, new_address, submit):
+    @rule(index=st.integers(0, 20), words=WORDS, new_address=st.booleans(), submit=st.booleans(), later=st.booleans())
+    def edit(self, index, words, new_address, submit, later):
         article = self.pick(index)
         if editorial.changes_through_a_draft(article):
             self.as_staff(self.editor, "post", f"{ADMIN}{article.pk}/start-draft/", {})
         draft = editorial.working_copy(Article.objects.get(pk=article.pk))
         slug = f"{article.slug.split('--')[0]}--{next(_numbers)}" if new_address else None
         press = "_submit_for_review" if submit else "_save"
-        assert self.save_form(draft, f"Now {' '.join(words)}.", slug, press).status_code in (200, 302)
+        assert self.save_form(draft, f"Now {' '.join(words)}.", slug, press, later).status_code in (200, 302)
 
     @precondition(lambda self: self.answers)
     @rule(index=st.integers(0, 20))
@@ -179,6 +184,33 @@ class ReaderPromise(RuleBasedStateMachine):
     def withdraw(self, index):
         data = {"action": "withdraw", "_selected_action": [self.pick(index).pk], "confirm": "yes", "reason": "Old."}
         self.as_staff(self.reviewers[0], "post", ADMIN, data)
+
+    @precondition(lambda self: self.answers)
+    @rule(index=st.integers(0, 20))
+    def withdraw_later(self, index):
+        at = timezone.localtime(timezone.now() + timedelta(hours=1))
+        data = {
+            "action": "withdraw",
+            "_selected_action": [self.pick(index).pk],
+            "confirm": "yes",
+            "reason": "Superseded.",
+            "take_down_at": f"{at:%Y-%m-%dT%H:%M}",
+        }
+        self.as_staff(self.reviewers[1], "post", ADMIN, data)
+
+    @precondition(lambda self: self.answers)
+    @rule(on_read=st.booleans())
+    def scheduled_times_pass(self, on_read):
+        """The clock reaches every scheduled change: a reader's request or an app server's thread carries them out."""
+        ScheduledChange.objects.update(at=timezone.now() - timedelta(seconds=1))
+        if on_read:
+            with self.readers[0].serving():
+                self.reader.get(f"/medical-answers/nothing-{next(_numbers)}/")  # any page not in the cache does it
+        else:
+            with self.staff.serving():
+                editorial.carry_out_schedules()
+        with self.staff.serving():
+            outbox.deliver()
 
     @precondition(lambda self: self.answers)
     @rule(index=st.integers(0, 20))

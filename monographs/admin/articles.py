@@ -9,15 +9,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from .. import editorial
-from ..models import Article, ReadNext, RelatedQuestion, SignOff
+from ..models import Article, ReadNext, RelatedQuestion, ScheduledChange, SignOff
 from ..rendering import removed_markup
 from . import views
 from .base import ModelAdmin
 from .filters import ConditionFilter, DrugFilter, ReviewDueFilter
-from .forms import ArticleForm, LinkFormSet
+from .forms import ArticleForm, LinkFormSet, WithdrawForm
 
 _CHANGE_PAGE = re.compile(r"/monographs/article/([0-9]{1,18})/change/")
 
@@ -135,7 +136,7 @@ class ArticleAdmin(ModelAdmin):
         (
             "Medical review",
             {
-                "fields": ["state", "reviewer", "reviewed_on", "review_interval_days"],
+                "fields": ["state", "reviewer", "reviewed_on", "review_interval_days", "publish_at"],
                 "description": "The byline comes from the last sign-off: a reviewer signs off with "
                 "“Sign off and publish”; nobody types a reviewer or a date.",
             },
@@ -203,12 +204,15 @@ class ArticleAdmin(ModelAdmin):
 
     def get_queryset(self, request):
         drafts = Article.objects.filter(draft_of=OuterRef("pk"))
+        scheduled = ScheduledChange.objects.filter(article=OuterRef("pk")).order_by("at")
         return (
             super()
             .get_queryset(request)
             .annotate(
                 has_pending_draft=Exists(drafts),
                 pending_state=drafts.values("state")[:1],
+                scheduled_kind=scheduled.values("kind")[:1],
+                scheduled_at=scheduled.values("at")[:1],
             )
         )
 
@@ -229,6 +233,10 @@ class ArticleAdmin(ModelAdmin):
         pending = getattr(article, "pending_state", None)
         if pending:
             label += f" · changes {Article.State(pending).label.lower()}"
+        kind = getattr(article, "scheduled_kind", None)
+        if kind:
+            when = timezone.localtime(article.scheduled_at)
+            label += f" · {ScheduledChange.Kind(kind).label.lower()} {when:%b %-d, %H:%M}"
         return label
 
     @admin.display(description="review due", ordering="reviewed_on")
@@ -358,6 +366,7 @@ class ArticleAdmin(ModelAdmin):
             path("<int:pk>/revisions/", wrap(views.revisions), name=f"{name}_revisions"),
             path("<int:pk>/revisions/compare/", wrap(views.compare), name=f"{name}_compare"),
             path("<int:pk>/revisions/<int:number>/restore/", wrap(views.restore), name=f"{name}_restore"),
+            path("<int:pk>/schedule/<str:kind>/cancel/", wrap(views.cancel_schedule), name=f"{name}_cancel_schedule"),
             *super().get_urls(),
         ]
 
@@ -385,12 +394,16 @@ class ArticleAdmin(ModelAdmin):
 
     @admin.action(description="Withdraw from the site", permissions=["withdraw"])
     def withdraw(self, request, queryset):
-        reason = request.POST.get("reason", "").strip()
-        if request.POST.get("confirm") != "yes" or not reason:
-            return views.confirm_withdrawal(
-                self, request, queryset, reason_missing=request.POST.get("confirm") == "yes"
-            )
-        self._each(request, queryset, lambda article: editorial.withdraw(article, request.user, reason), "withdrawn")
+        posted = WithdrawForm(request.POST) if request.POST.get("confirm") == "yes" else None
+        if posted is None or not posted.is_valid():
+            return views.confirm_withdrawal(self, request, queryset, posted=posted)
+        reason, at = posted.cleaned_data["reason"], posted.cleaned_data["take_down_at"]
+        self._each(
+            request,
+            queryset,
+            lambda article: editorial.withdraw(article, request.user, reason, at=at),
+            f"to be taken down at {timezone.localtime(at):%B %-d, %Y, %H:%M %Z}" if at else "withdrawn",
+        )
         return None
 
     def _each(self, request, queryset, step, done):

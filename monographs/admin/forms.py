@@ -2,14 +2,15 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from .. import editorial, sources
-from ..content import SUBJECT_FIELDS, three_way
+from ..content import CONTENT_FIELDS, SUBJECT_FIELDS, three_way
 from ..models import Article
 from . import diff
 
 # The fields of the answer form an edit conflict is resolved for, one by one; links are saved row by row.
-MERGED_FIELDS = ("question", "slug", "answer", "summary", "sources", "review_interval_days", *SUBJECT_FIELDS)
+MERGED_FIELDS = (*CONTENT_FIELDS, *SUBJECT_FIELDS)
 
 
 class SourceForm(forms.Form):
@@ -61,16 +62,8 @@ class ArticleForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = [
-            "question",
-            "slug",
-            "answer",
-            "summary",
-            "drugs",
-            "conditions",
-            "support_groups",
-            "review_interval_days",
-        ]
+        # The answer's content (sources have rows of their own: SourceFormSet), and when it should go live.
+        fields = [*(name for name in MERGED_FIELDS if Article._meta.get_field(name).editable), "publish_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -111,6 +104,12 @@ class ArticleForm(forms.ModelForm):
                 "Choose another address, or tick “Release the old address” below and save again."
             )
         return slug
+
+    def clean_publish_at(self):
+        at = self.cleaned_data["publish_at"]
+        if at is not None and at <= timezone.now() and "publish_at" in self.changed_data:
+            raise ValidationError("Choose a time still to come, or leave it empty: it goes live when signed off.")
+        return at
 
     def clean(self):
         cleaned = super().clean()
@@ -228,6 +227,32 @@ class CompareForm(forms.Form):
 
     a = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     b = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class WithdrawForm(forms.Form):
+    """Why answers are withdrawn, and optionally when (a time still to come; empty: now)."""
+
+    reason = forms.CharField(
+        label="Why are they withdrawn?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="For the answers' history, e.g. “Superseded by the 2025 label: dosing changed”. "
+        "Readers are not shown it.",
+        error_messages={"required": "Give the reason for withdrawing: it goes in the answer's history."},
+    )
+    take_down_at = forms.DateTimeField(
+        label="Take down at (optional)",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Empty: now. Otherwise readers see the answer until then, in the site's time zone.",
+    )
+
+    def clean_take_down_at(self):
+        at = self.cleaned_data["take_down_at"]
+        if at is not None and at <= timezone.now():
+            raise ValidationError("Choose a time still to come, or leave it empty to withdraw now.")
+        return at
 
 
 class SignOffForm(forms.Form):

@@ -13,10 +13,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from .. import editorial
-from ..models import Article, ArticleEvent, Revision
+from ..models import Article, ArticleEvent, Revision, ScheduledChange
 from ..views import render_answer
 from . import diff, forms
 
@@ -68,6 +69,7 @@ def editorial_context(admin_view, request, article) -> dict:
         "submittable": admin_view.has_change_permission(request)
         and draft.state == Article.State.DRAFT
         and article.pk == draft.pk,
+        "schedule": list(canonical.scheduled_changes.select_related("reviewer", "revision")),
         "withdrawal": canonical.events.filter(kind=ArticleEvent.Kind.WITHDRAWN).select_related("created_by").first()
         if canonical.state == Article.State.WITHDRAWN
         else None,
@@ -134,8 +136,13 @@ def sign_off(admin_view, request, pk):
             "live_revision": live.revision if live else None,
             "reviewer": _reviewer_or_none(request.user),
             "requests": editorial.open_change_requests(canonical),
+            "publish_at": _still_to_come(editorial.working_copy(canonical).publish_at),
         },
     )
+
+
+def _still_to_come(moment):
+    return moment if moment and moment > timezone.now() else None
 
 
 def _decide(request, canonical):
@@ -159,7 +166,16 @@ def _decide(request, canonical):
     except editorial.EditorialError as refusal:
         messages.error(request, str(refusal))
         return redirect("admin:monographs_article_sign_off", canonical.pk)
-    messages.success(request, f"Signed off revision {signed.revision.number} as {signed.reviewer}: the answer is live.")
+    if isinstance(signed, ScheduledChange):
+        messages.success(
+            request,
+            f"Signed off revision {signed.revision.number} as {signed.reviewer}: "
+            f"it goes live at {timezone.localtime(signed.at):%B %-d, %Y, %H:%M %Z}.",
+        )
+    else:
+        messages.success(
+            request, f"Signed off revision {signed.revision.number} as {signed.reviewer}: the answer is live."
+        )
     return _back_to(canonical)
 
 
@@ -361,8 +377,20 @@ def restore(admin_view, request, pk, number):
     )
 
 
-def confirm_withdrawal(admin_view, request, queryset, *, reason_missing=False):
-    """Ask before withdrawing, and why, listing the published answers that link to each one."""
+@post_only
+def cancel_schedule(admin_view, request, pk, kind):
+    """Cancel a scheduled go-live or take-down (the permission is checked by `editorial.cancel_schedule`)."""
+    canonical = admin_view.get_canonical(request, pk)
+    try:
+        editorial.cancel_schedule(canonical, kind, request.user)
+        messages.success(request, "The scheduled change is cancelled.")
+    except editorial.EditorialError as refusal:
+        messages.error(request, str(refusal))
+    return _back_to(canonical)
+
+
+def confirm_withdrawal(admin_view, request, queryset, *, posted=None):
+    """Ask before withdrawing, why, and (optionally) when, listing the published answers that link to each one."""
     answers = [
         {"article": article, "linked_from": list(editorial.linking_answers(article))}
         for article in queryset.canonical().live()
@@ -375,6 +403,6 @@ def confirm_withdrawal(admin_view, request, queryset, *, reason_missing=False):
             "title": "Withdraw answers from the site?",
             "answers": answers,
             "selected": request.POST.getlist("_selected_action"),
-            "reason_missing": reason_missing,
+            "form": posted or forms.WithdrawForm(),
         },
     )

@@ -137,11 +137,15 @@ def backlog(failed_only=False) -> dict:
 
 
 class Delivery(threading.Thread):
-    """A thread that delivers due purges every `poll_seconds` until stopped: one per app server process."""
+    """A thread that delivers due purges every `poll_seconds` until stopped: one per app server process.
 
-    def __init__(self, poll_seconds=POLL_SECONDS):
+    `also` is done first on each round: the scheduled changes now due, whose purges then go out at once.
+    """
+
+    def __init__(self, poll_seconds=POLL_SECONDS, also=None):
         super().__init__(name="purge-delivery", daemon=True)
         self.poll_seconds = poll_seconds
+        self.also = also
         self.stopped = threading.Event()
 
     def run(self):
@@ -149,6 +153,8 @@ class Delivery(threading.Thread):
             while not self.stopped.wait(self.poll_seconds):
                 try:
                     close_old_connections()
+                    if self.also is not None:
+                        self.also()
                     deliver()
                 except Exception:  # the thread must outlive any one failure: its work is retried next time
                     log.exception("Purge delivery failed; retried in %s s", self.poll_seconds)
@@ -163,9 +169,9 @@ class Delivery(threading.Thread):
 _started_in = None
 
 
-def start_delivery():
-    """Start this process's delivery thread, once (a forked worker starts its own)."""
+def start_delivery(also=None):
+    """Start this process's delivery thread, once (a forked worker starts its own); see `Delivery` for `also`."""
     global _started_in
     if _started_in != os.getpid():
         _started_in = os.getpid()
-        Delivery().start()
+        Delivery(also=also).start()

@@ -11,6 +11,7 @@ sets a cookie or varies on one) passes by untouched.
 
 import gzip
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import wraps
@@ -19,6 +20,7 @@ import brotli
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.urls import get_resolver
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from django.views.decorators.http import require_safe
@@ -34,24 +36,40 @@ COMPRESSIBLE_TYPES = ("text/", "application/xml", "application/rss+xml", "applic
 MIN_COMPRESS_BYTES = 512
 
 
-def public_page(view):
+def public_page(view=None, *, answers=True):
     """Mark a public view's responses as shareable, with its cache tags; a 404 is rendered and marked too.
 
-    Public pages answer GET and HEAD only.
+    Public pages answer GET and HEAD only. For a page that may show answers (all but `answers=False`:
+    robots.txt, the favicon) a scheduled change whose time has come is carried out before it is
+    rendered, and it is cached no longer than the next one's time.
     """
+    if view is None:
+        return lambda view: public_page(view, answers=answers)
 
     @require_safe
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        next_change = _scheduled() if answers else None
         try:
             response = view(request, *args, **kwargs)
         except Http404 as exception:
             response = get_resolver().resolve_error_handler(404)(request, exception)
         if response.status_code in CACHEABLE_STATUSES:
-            mark_public(response, request)
+            mark_public(response, request, until=next_change)
         return response
 
     return wrapped
+
+
+def _scheduled():
+    """Carry out the scheduled changes now due (a go-live, a take-down); return when the next one is, or None."""
+    from .. import editorial  # the owner of an answer's life; imported here, as pages are below it
+
+    at = editorial.next_scheduled_change()
+    if at is not None and at <= timezone.now():
+        editorial.carry_out_schedules()
+        at = editorial.next_scheduled_change()
+    return at
 
 
 @dataclass
@@ -77,27 +95,46 @@ def shows(request, tags=(), updated_at=None) -> None:
         shown.updated_at = updated_at
 
 
-def mark_public(response, request):
+def mark_public(response, request, until=None):
     """Give a public response its shared-cache headers and tags: what the view says it shows, and its address.
 
     Only responses marked here (with `cache_tags`, read by `storable` and the middleware alone) may
-    enter the page cache.
+    enter the page cache. `until` (the next scheduled change) ends its life in every cache: `Expires`.
     """
     shown = request.__dict__.get(_SHOWN) or Shown()
     tags = {*shown.tags, cache_tags.for_path(request.path)}
     response.cache_tags = tags
-    patch_cache_control(
-        response,
-        public=True,
-        max_age=settings.DRUGREF_BROWSER_CACHE_SECONDS,
-        s_maxage=settings.DRUGREF_SHARED_CACHE_SECONDS,
-        stale_while_revalidate=settings.DRUGREF_BROWSER_CACHE_SECONDS,
-        stale_if_error=settings.DRUGREF_STALE_IF_ERROR_SECONDS,
-    )
+    expires = until.timestamp() if until is not None else None
+    if expires is not None and expires - time.time() < settings.DRUGREF_SHARED_CACHE_SECONDS:
+        response["Expires"] = http_date(expires)
+    else:
+        expires = None
+    set_lifetime(response, expires)
     patch_vary_headers(response, ["Accept-Encoding"])
     response[TAG_HEADER] = " ".join(sorted(tags))
     if shown.updated_at is not None:
         response["Last-Modified"] = http_date(shown.updated_at.timestamp())
+
+
+def set_lifetime(response, expires=None) -> None:
+    """Say how long caches may keep a public response: the configured times, or to `expires` (a timestamp).
+
+    A page that ends at a scheduled change is never served stale past it, not even while revalidating.
+    """
+    if expires is None:
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=settings.DRUGREF_BROWSER_CACHE_SECONDS,
+            s_maxage=settings.DRUGREF_SHARED_CACHE_SECONDS,
+            stale_while_revalidate=settings.DRUGREF_BROWSER_CACHE_SECONDS,
+            stale_if_error=settings.DRUGREF_STALE_IF_ERROR_SECONDS,
+        )
+        return
+    left = max(0, int(expires - time.time()))
+    response["Cache-Control"] = (
+        f"public, max-age={min(left, settings.DRUGREF_BROWSER_CACHE_SECONDS)}, s-maxage={left}, must-revalidate"
+    )
 
 
 class Entry:
@@ -116,7 +153,14 @@ class Entry:
             if "br" in codings:
                 self.bodies["br"] = brotli.compress(body, mode=brotli.MODE_TEXT, quality=6)
         self.last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+        self.expires = parse_http_date_safe(response.get("Expires", ""))  # a scheduled change ends it
         self.versions = {}
+
+    def expired(self) -> bool:
+        return self.expires is not None and self.expires <= time.time()
+
+    def seconds_left(self, longest: int) -> int:
+        return longest if self.expires is None else max(1, min(longest, int(self.expires - time.time())))
 
     def etag_for(self, coding):
         # A strong ETag names one representation: each encoding gets its own.
@@ -138,6 +182,8 @@ class Entry:
             response["Content-Length"] = str(len(body))
             if coding != "identity":
                 response["Content-Encoding"] = coding
+        if self.expires is not None:
+            set_lifetime(response, self.expires)  # what is left of its life, not what it had when stored
         if self.status == 200:
             response["ETag"] = self.etag_for(coding)
         return response
@@ -217,12 +263,12 @@ class PageCacheMiddleware:
             )
         key = cache_key(request)
         entry = store.get(key)
-        if entry is not None:
+        if entry is not None and not entry.expired():
             return entry.respond(request)
         generation = store.generation()
         response = self.get_response(request)
         if not storable(response):
             return response
         entry = Entry(response)
-        store.put(key, entry, response.cache_tags, generation)
+        store.put(key, entry, response.cache_tags, generation, entry.seconds_left(settings.DRUGREF_PAGE_CACHE_SECONDS))
         return entry.respond(request)

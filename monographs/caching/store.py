@@ -132,8 +132,11 @@ def generation():
 
 
 @_guarded(default=False)
-def put(key: str, entry, tags, seen_generation) -> bool:
-    """Store `entry` under `key` with its tags' current versions, unless a purge ran since `seen_generation`."""
+def put(key: str, entry, tags, seen_generation, timeout=None) -> bool:
+    """Store `entry` under `key` with its tags' current versions, unless a purge ran since `seen_generation`.
+
+    It is kept `timeout` seconds (DRUGREF_PAGE_CACHE_SECONDS unless given).
+    """
     cache = _cache()
     keys = _tag_keys(tags)
     versions = cache.get_many(list(keys))
@@ -145,7 +148,7 @@ def put(key: str, entry, tags, seen_generation) -> bool:
     if _generation(cache) != seen_generation or len(versions) != len(keys):
         return False
     entry.versions = versions
-    cache.set(ENTRY_PREFIX + key, entry, timeout=settings.DRUGREF_PAGE_CACHE_SECONDS)
+    cache.set(ENTRY_PREFIX + key, entry, timeout=timeout or settings.DRUGREF_PAGE_CACHE_SECONDS)
     return True
 
 

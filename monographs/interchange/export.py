@@ -4,7 +4,7 @@ Output is stable (answers by slug, subjects by name, fixed key order), so an
 export imported into an empty database exports again byte for byte.
 """
 
-from ..content import LINK_MODELS, SUBJECT_FIELDS, link_ids, subject_ids
+from ..content import CONTENT_FIELDS, LINK_MODELS, SUBJECT_FIELDS, link_ids, subject_ids
 from ..models import (
     KIND_OF_LIST,
     SUBJECT_KINDS,
@@ -43,19 +43,7 @@ def article_records(queryset):
             yield _record(row, reviewers, EMPTY_NAMES | names.get(row["id"], {}))
 
 
-ROW_FIELDS = (
-    "id",
-    "external_id",
-    "slug",
-    "question",
-    "answer",
-    "summary",
-    "state",
-    "reviewer_id",
-    "reviewed_on",
-    "review_interval_days",
-    "sources",
-)
+ROW_FIELDS = ("id", "external_id", *CONTENT_FIELDS, "state", "reviewer_id", "reviewed_on")
 
 
 def _names(ids, slugs) -> dict[int, dict[str, list[str]]]:
@@ -70,15 +58,14 @@ def _record(row, reviewers, names) -> dict:
     record = {"kind": "article"}
     if row["external_id"]:
         record["external_id"] = row["external_id"]
-    record |= {name: row[name] for name in ("slug", "question", "answer", "summary", "state")}
+    # Every content field, but none the answer leaves to the site's default (no interval) or has none of (sources).
+    record |= {name: row[name] for name in CONTENT_FIELDS if row[name] not in (None, [])}
+    # A sign-off ahead of time lives in the admin, not in files.
+    record["state"] = "in_review" if row["state"] == "scheduled" else row["state"]
     if row["reviewer_id"]:
         record["reviewer"] = reviewers[row["reviewer_id"]]
     if row["reviewed_on"]:
         record["reviewed_on"] = row["reviewed_on"].isoformat()
-    if row["review_interval_days"]:
-        record["review_interval_days"] = row["review_interval_days"]
-    if row["sources"]:
-        record["sources"] = row["sources"]
     record |= names
     return {name: record[name] for name in ARTICLE_FIELDS if name in record}
 

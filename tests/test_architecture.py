@@ -132,3 +132,53 @@ def test_only_the_lifecycle_owner_writes_an_answers_state_address_or_live_conten
     assert found == {}
     # The walk sees such writes at all: the owner makes them.
     assert _answer_writes(ast.parse((ROOT / "monographs" / "editorial.py").read_text(encoding="utf-8")))
+
+
+# An answer's fields are listed once, in monographs/content.py; the rest read that list.
+CONTENT_FIELD_NAMES = {"question", "slug", "answer", "summary", "sources", "review_interval_days"}
+# Where a list of them is not the answer's content: the admin's layout (fieldsets), a file format's field order,
+# the columns an answer page reads (HTML, not Markdown).
+FIELD_LISTS_ALLOWED = {
+    "monographs.content",
+    "monographs.admin.articles",
+    "monographs.interchange.mapping",
+    "monographs.answer_page",
+}
+
+
+def _field_lists(tree) -> list[int]:
+    """Lines with a tuple, list or set literal naming three or more of an answer's content fields."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Tuple | ast.List | ast.Set)
+        and len({e.value for e in node.elts if isinstance(e, ast.Constant)} & CONTENT_FIELD_NAMES) >= 3
+    ]
+
+
+def test_an_answers_fields_are_listed_once():
+    from monographs import content
+
+    assert set(content.CONTENT_FIELDS) == CONTENT_FIELD_NAMES  # this test knows the fields it looks for
+    found = {}
+    for name, path in _modules().items():
+        lines = _field_lists(ast.parse(path.read_text(encoding="utf-8")))
+        if lines and name not in FIELD_LISTS_ALLOWED:
+            found[name] = lines
+    assert found == {}
+
+
+def test_every_reader_of_an_answers_fields_covers_them_all():
+    from monographs import content
+    from monographs.admin import diff, forms
+    from monographs.admin.articles import ArticleAdmin
+    from monographs.interchange import export, load, mapping
+
+    everything = set(content.FIELDS)
+    assert set(forms.MERGED_FIELDS) | set(content.LINK_MODELS) == everything  # links are inlines of their own
+    laid_out = {field for _, options in ArticleAdmin.fieldsets for field in options["fields"]}
+    assert set(forms.ArticleForm.base_fields) - {"base_version", "revision_note", "release_old_address"} <= laid_out
+    assert set(diff.display_values({})) == everything
+    assert set(load.REVISION_FIELDS) == everything
+    assert everything <= set(mapping.ARTICLE_FIELDS)
+    assert set(content.CONTENT_FIELDS) <= set(export.ROW_FIELDS)

@@ -66,10 +66,12 @@ def display_values(content: dict) -> dict[str, list[str]]:
     for name, model in NAMED_MODELS.items():
         found = {obj.pk: str(obj) for obj in model.objects.filter(pk__in=ids[name])}
         names[name] = [found.get(pk, f"(deleted #{pk})") for pk in ids[name]]
-    texts = {name: [normalised_or_same(content.get(name) or "")] for name in ("question", "slug", "answer", "summary")}
-    interval = {"review_interval_days": [_interval(content.get("review_interval_days"))]}
-    cited = {"sources": [str(source) for source in sources.shown(content.get("sources"))]}
-    return {name: (names | texts | interval | cited)[name] for name in FIELDS}
+    shown_apart = {
+        "review_interval_days": [_interval(content.get("review_interval_days"))],
+        "sources": [str(source) for source in sources.shown(content.get("sources"))],
+    }
+    texts = {name: [normalised_or_same(content.get(name) or "")] for name in CONTENT_FIELDS if name not in shown_apart}
+    return {name: (names | texts | shown_apart)[name] for name in FIELDS}
 
 
 def _interval(days) -> str:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from .. import bulk, editorial
 from ..caching import tags as cache_tags
 from ..caching.purge import purge
-from ..content import CONTENT_FIELDS, LINK_MODELS, SUBJECT_FIELDS, with_relations
+from ..content import CONTENT_FIELDS, FIELDS, LINK_MODELS, with_relations
 from ..lookups import any_of, matching
 from ..models import KIND_OF_LIST, SUBJECT_KINDS, Article, ImportBatch, Revision
 from ..slugs import slug_for
@@ -28,7 +28,8 @@ from .fast.background import ahead
 from .records import ArticleRecord, InvalidInput, SubjectRecord
 
 BATCH = 1000
-TEXT_FIELDS = ("question", "slug", "answer", "summary", "sources", "state", "reviewed_on", "review_interval_days")
+# A record's own values written to the answer's row: its content's text fields, then where it stands.
+TEXT_FIELDS = (*CONTENT_FIELDS, "state", "reviewed_on")
 SUBJECTS = {relation: kind.name for relation, kind in KIND_OF_LIST.items()}  # "drugs": "drug"
 
 # An answer's rows in its subject and link tables: (answer column, other column).
@@ -38,13 +39,17 @@ COLUMNS = {name: ("article_id", f"{kind.model._meta.model_name}_id") for name, k
 }
 # What the loader reads of an answer in the database to compare a record with (the answer by its MD5).
 ROW_FIELDS = (
-    "question", "slug", "summary", "sources", "review_interval_days", "state", "reviewer_id", "reviewed_on",
-    "external_id", "version",
-)  # fmt: skip
+    *(name for name in CONTENT_FIELDS if name != "answer"),
+    "state",
+    "reviewer_id",
+    "reviewed_on",
+    "external_id",
+    "version",
+)
 NEW_COLUMNS = ("id", "answer", "answer_html", "answer_text", "created_at", "updated_at", *ROW_FIELDS)
 NEW_ROW = {"review_interval_days": None, "sources": [], "external_id": None, "version": 1}
 NEW_CONTENT = {"review_interval_days": None, "sources": []} | {name: [] for name in THROUGH}
-REVISION_FIELDS = (*CONTENT_FIELDS, *SUBJECT_FIELDS, *LINK_MODELS)
+REVISION_FIELDS = FIELDS
 CHANGE_NAMES = {"reviewer_id": "reviewer", "reviewed_on": "review date", "external_id": "external ID"}
 
 

@@ -154,6 +154,23 @@ def record_revisions(revisions: list[NewRevision], *, source, batch: ImportBatch
     )
 
 
+def write_imported(*, new, updated, fields, rendered, moved, relive, batch_size=1000):
+    """Write the answers' rows of an import batch at once: validated and compared by the loader, versions claimed.
+
+    `new` is (columns, rows) of new answers, COPied; `updated` changed answers, saved in `fields`; `rendered`
+    those whose text changed. Addresses are kept as for any other change: `moved` (answer, its live address
+    before or None) have a new address; `relive` a new address or state. Revisions follow (`record_revisions`).
+    """
+    for article, live_slug in moved:
+        keep_old_address(article, live_slug)
+    for article in relive:
+        if article.state == Article.State.PUBLISHED:
+            keep_past_addresses(article)  # live again, or elsewhere: where readers knew it leads here
+    bulk.insert_rows(Article, *new)
+    Article.objects.bulk_update(updated, fields, batch_size=batch_size)
+    Article.objects.bulk_update(rendered, ["answer", "answer_html", "answer_text"], batch_size=batch_size)
+
+
 def record_revision(article, *, content=None, number=None, user=None, note="", source=Revision.Source.ADMIN):
     """Record the next revision of a canonical answer: its working copy's content unless given.
 
@@ -242,9 +259,15 @@ def keep_past_addresses(article: Article):
         return
     held = set(
         Article.objects.canonical().filter(slug__in=past).exclude(pk=article.pk).values_list("slug", flat=True)
-    ) | set(ArticleRedirect.objects.filter(old_slug__in=past).values_list("old_slug", flat=True))
+    ) | set(
+        ArticleRedirect.objects.filter(old_slug__in=past).exclude(article=article).values_list("old_slug", flat=True)
+    )
     kept = sorted(past - held)
-    ArticleRedirect.objects.bulk_create(ArticleRedirect(old_slug=slug, article=article) for slug in kept)
+    # Redirects kept from before (while the answer was offline, they led nowhere) stay; the others are made.
+    ours = set(ArticleRedirect.objects.filter(old_slug__in=kept, article=article).values_list("old_slug", flat=True))
+    ArticleRedirect.objects.bulk_create(
+        ArticleRedirect(old_slug=slug, article=article) for slug in kept if slug not in ours
+    )
     purge({cache_tags.answer_address(slug) for slug in kept})  # a 404 cached there gives way to the redirect
 
 

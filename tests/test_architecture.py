@@ -89,20 +89,34 @@ def test_markdown_is_rendered_in_one_place_per_model():
     assert _calls("render_markdown") == {"monographs.models"}
 
 
-# The one owner of what readers see, and the two places that carry out its writes (see docs/architecture.md).
-ANSWER_WRITERS = {"monographs.editorial", "monographs.content", "monographs.interchange.load"}
+# The one owner of what readers see, and the mechanism it calls (see docs/architecture.md).
+ANSWER_WRITERS = {"monographs.editorial", "monographs.content"}
 LIFECYCLE_FIELDS = {"state", "slug"}
+# Functions that set the slug of something other than an answer.
+NOT_ANSWERS = {"_give_slugs"}  # interchange/load.py: new drugs', conditions' and groups' addresses
 
 
 def _answer_writes(tree) -> list[int]:
     """Lines that set a state or an address, or apply content to an answer: `x.state = …`, `.update(slug=…)`…"""
+    skipped = {
+        line
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name in NOT_ANSWERS
+        for line in range(node.lineno, node.end_lineno + 1)
+    }
+    return [line for line in _writes(tree) if line not in skipped]
+
+
+def _writes(tree) -> list[int]:
     lines = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Attribute) and t.attr in LIFECYCLE_FIELDS for t in targets):
                 lines.append(node.lineno)
-        elif isinstance(node, ast.Call) and (_applies_content(node) or _updates_lifecycle_fields(node)):
+        elif isinstance(node, ast.Call) and (
+            _applies_content(node) or _updates_lifecycle_fields(node) or _writes_answer_rows(node)
+        ):
             lines.append(node.lineno)
     return lines
 
@@ -111,11 +125,22 @@ def _applies_content(call) -> bool:
     return (getattr(call.func, "attr", None) or getattr(call.func, "id", None)) == "apply_content"
 
 
+def _writes_answer_rows(call) -> bool:
+    """`bulk.insert_rows(Article, …)` or `Article.objects.bulk_update(…)`: answers' rows, whatever the fields."""
+    name = getattr(call.func, "attr", None) or getattr(call.func, "id", None)
+    if name == "insert_rows":
+        return bool(call.args) and getattr(call.args[0], "id", None) == "Article"
+    receiver = getattr(call.func, "value", None)
+    return name == "bulk_update" and getattr(getattr(receiver, "value", None), "id", None) == "Article"
+
+
 def _updates_lifecycle_fields(call) -> bool:
     """`.update(state=…)`, or `.bulk_update(rows, ["slug", …])`."""
     if getattr(call.func, "attr", None) not in ("update", "bulk_update"):
         return False
-    named = {k.arg for k in call.keywords} | {n for a in call.args if not isinstance(a, ast.Name) for n in _names(a)}
+    named = {k.arg for k in call.keywords}  # QuerySet.update(state=…); a dict's update(…) names no field
+    if call.func.attr == "bulk_update":
+        named |= {n for a in call.args if not isinstance(a, ast.Name) for n in _names(a)}
     return bool(named & LIFECYCLE_FIELDS)
 
 

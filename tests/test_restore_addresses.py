@@ -11,7 +11,7 @@ from monographs import editorial
 from monographs.models import Article, ArticleRedirect, ImportBatch
 
 from .support import visible_text
-from .test_editorial import ADMIN, change_url, edit, publish_new, sign_off
+from .test_editorial import ADMIN, add_answer, change_url, edit, publish_new, sign_off
 from .test_import_formats import jsonl, published, run
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +90,23 @@ def test_an_answer_taken_offline_and_renamed_is_found_where_readers_knew_it(
     assert sign_off(reviewer_client, Article.objects.get(pk=article.pk)).status_code == 302
     moved = reader.get("/medical-answers/can-it-be-frozen/")
     assert (moved.status_code, moved["Location"]) == (301, "/medical-answers/freezing/")
+
+
+def test_an_address_that_led_nowhere_while_offline_leads_to_the_answer_once_it_is_live_again(
+    tmp_path, editor_client, reader, settings
+):
+    """Found by the nightly reader-promise run: a redirect kept while its answer was offline, a 404 cached there."""
+    settings.DRUGREF_PAGE_CACHE = True
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    article = add_answer(editor_client, question="Is it given weekly?", answer="Draft.")
+    run(jsonl(tmp_path, published("is-it-given-weekly", question="Is it given weekly?")))  # live at its first address
+    run(undo=ImportBatch.objects.order_by("-pk").first().pk)  # offline again, a draft
+    edit(editor_client, article, slug="weekly-dosing")
+    run(
+        jsonl(tmp_path, published("weekly-dosing", question="Is it given weekly?"))
+    )  # live: the first address leads here
+    run(undo=ImportBatch.objects.order_by("-pk").first().pk)
+    assert reader.get("/medical-answers/is-it-given-weekly/").status_code == 404  # offline: and so cached
+    run(jsonl(tmp_path, published("weekly-dosing", question="Is it given weekly?")))
+    moved = reader.get("/medical-answers/is-it-given-weekly/")
+    assert (moved.status_code, moved["Location"]) == (301, "/medical-answers/weekly-dosing/")

@@ -165,7 +165,17 @@ def test_a_take_down_time_in_the_past_is_refused_and_changes_nothing(editor_clie
     assert not ScheduledChange.objects.exists()
 
 
-def test_the_app_servers_thread_carries_schedules_out(editor_client, reviewer_client, reader, transactional_db):
+@pytest.fixture
+def staff_groups(transactional_db):
+    """The editors' and reviewers' groups, which a test that commits (and so empties the tables after) must make."""
+    from django.contrib.auth.models import Group, Permission
+
+    from monographs.roles import sync_groups
+
+    sync_groups(Group, Permission)
+
+
+def test_the_app_servers_thread_carries_schedules_out(staff_groups, editor_client, reviewer_client, reader):
     article = publish_new(editor_client, reviewer_client, question="Is it stored frozen?", answer="No.")
     _withdraw(reviewer_client, article, at=timezone.now() + timedelta(hours=1))
     _time_passes(article)

@@ -265,9 +265,9 @@ class Loader:
         article.version = version
         article.updated_at = self.now
         if "slug" in changed:
-            editorial.keep_old_address(article, old["slug"] if old["state"] == Article.State.PUBLISHED else None)
-        if {"slug", "state"} & set(changed) and article.state == Article.State.PUBLISHED:
-            editorial.keep_past_addresses(article)  # live again, or elsewhere: where readers knew it leads here
+            writes.moved.append((article, old["slug"] if old["state"] == Article.State.PUBLISHED else None))
+        if {"slug", "state"} & set(changed):
+            writes.relive.append(article)
         if "answer" in changed:
             article.answer, article.answer_html = values["answer"], Article.html_for(values["answer"])
             article.answer_text = Article.text_for(article.answer_html)
@@ -284,10 +284,15 @@ class Loader:
         if not (writes.new or writes.updated):
             return
         self.wrote = True
-        bulk.insert_rows(Article, NEW_COLUMNS, writes.new)
-        fields = sorted({"version", "updated_at", *writes.update_fields})  # the version claimed in _compare
-        Article.objects.bulk_update(writes.updated, fields, batch_size=BATCH)
-        Article.objects.bulk_update(writes.rendered, ["answer", "answer_html", "answer_text"], batch_size=BATCH)
+        # The answers' own rows (state, address, live text) are written by the owner of an answer's life.
+        editorial.write_imported(
+            new=(NEW_COLUMNS, writes.new),
+            updated=writes.updated,
+            fields=sorted({"version", "updated_at", *writes.update_fields}),  # the version claimed in _compare
+            rendered=writes.rendered,
+            moved=writes.moved,
+            relive=writes.relive,
+        )
         for name, model in THROUGH.items():
             own, other = COLUMNS[name]
             model.objects.filter(any_of(own, writes.stale[name])).delete()
@@ -356,6 +361,8 @@ class _Writes:
     new: list[tuple] = field(default_factory=list)  # rows of new answers, in NEW_COLUMNS order
     updated: list[Article] = field(default_factory=list)  # changed answers, written with bulk_update
     rendered: list[Article] = field(default_factory=list)  # those whose answer text changed
+    moved: list[tuple[Article, str | None]] = field(default_factory=list)  # new addresses, and the live one before
+    relive: list[Article] = field(default_factory=list)  # a new address or state: maybe live again elsewhere
     update_fields: set[str] = field(default_factory=set)  # the columns `updated` changes
     stale: dict[str, list[int]] = field(default_factory=lambda: {name: [] for name in THROUGH})  # rows replaced
     rows: dict[str, list[tuple]] = field(default_factory=lambda: {name: [] for name in THROUGH})  # rows added

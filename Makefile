@@ -5,8 +5,6 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# Local development opts in to DEBUG; production never sets it.
-run: export DJANGO_DEBUG ?= true
 # Tests run with DEBUG off, as production does, with throwaway secrets.
 test: export DJANGO_SECRET_KEY ?= test-only-secret-key
 test: export DJANGO_ALLOWED_HOSTS ?= testserver,localhost,127.0.0.1
@@ -28,7 +26,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: install
+# Local development opts in to DEBUG through a .env of its own (never committed), which manage.py reads in any shell.
+.env:
+	@$(BIN)/python -c 'import secrets; print("# Local development only, written by make run: never use it in production.\nDJANGO_DEBUG=true\nDJANGO_SECRET_KEY=" + secrets.token_urlsafe(50))' > $@
+	@echo "  Wrote .env for local development (DJANGO_DEBUG=true, a new secret key)."
+
+run: install .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo --base-url http://$(HOST):$(PORT)
 	@echo "  Create an admin account with: $(BIN)/python manage.py createsuperuser"

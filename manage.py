@@ -3,11 +3,26 @@
 
 import os
 import sys
+from pathlib import Path
+
+
+def read_local_env():
+    """Read `.env` (written by `make run` for development) so a command works in any new shell.
+
+    Variables already in the environment win. DRUGREF_ENV_FILE names another file, or none ("").
+    The app servers (gunicorn) never read it: production takes its settings from the environment.
+    """
+    path = os.environ.get("DRUGREF_ENV_FILE", str(Path(__file__).resolve().parent / ".env"))
+    if path and Path(path).is_file():
+        import environ
+
+        environ.Env.read_env(path)
 
 
 def main():
     """Run administrative tasks."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drugref.settings")
+    read_local_env()
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:

@@ -8,6 +8,9 @@ from django.core.management import call_command
 
 from monographs.models import Article, Condition, Drug, Reviewer
 
+# Commands the tests start read the environment each test gives them, never a developer's own .env.
+os.environ["DRUGREF_ENV_FILE"] = ""
+
 
 @pytest.fixture(scope="session", autouse=True)
 def collected_static(tmp_path_factory):

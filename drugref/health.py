@@ -18,6 +18,7 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from monographs.caching import outbox
 
@@ -57,11 +58,13 @@ def _answer(checks):
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
 
 
+@require_safe
 @never_cache
 def healthz(request):
     return _answer({"database": _database(), "cache": _cache()})
 
 
+@require_safe
 @never_cache
 def readyz(request):
     checks = {"database": _database(), "cache": _cache()}

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from . import answer_page, browse, reports
 from .caching import pages
@@ -158,6 +159,7 @@ def article_detail(request, slug):
     return render_answer(request, article)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])  # not TRACE, PUT or the rest: 405
 @never_cache
 def report_problem(request, slug):
     """A reader says what seems wrong with a live answer: a small form, never cached, no JavaScript."""

@@ -58,6 +58,12 @@ def make_article(db, reviewer):
 
 
 @pytest.fixture
+def demo(db):
+    """The demo content: the Besponsa answer and the pages it links to."""
+    call_command("load_demo", verbosity=0)
+
+
+@pytest.fixture
 def drug(db):
     return Drug.objects.create(brand_name="Besponsa", generic_name="inotuzumab ozogamicin", slug="besponsa")
 

@@ -24,11 +24,6 @@ def page_cache_on(settings):
     settings.DRUGREF_PAGE_CACHE = True
 
 
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
-
-
 def revise(editor_client, reviewer_client, article, **changes):
     """Edit a live answer through its pending draft and sign the change off."""
     editor_client.post(f"{ADMIN}{article.pk}/start-draft/")

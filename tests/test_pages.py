@@ -5,18 +5,12 @@ from datetime import date
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 
 from monographs.models import Article, Page, ReadNext, RelatedQuestion, SupportGroup
 
 from .support import BESPONSA_URL, assert_in_order, collapse, seed_blocks, visible_text
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
 
 
 def test_besponsa_page_has_every_word_of_the_model_page_in_order(client, demo):

@@ -167,3 +167,23 @@ def test_readiness_fails_while_a_migration_is_pending(client):
     assert client.get("/healthz").status_code == 200
     latest.save()
     assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.django_db
+def test_health_checks_answer_plain_http_under_the_https_redirect(settings):
+    from django.test import Client
+
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()  # its middleware is set up on its first request, with the setting on
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    page = client.get("/about/")
+    assert (page.status_code, page["Location"]) == (301, "https://testserver/about/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", BESPONSA_URL + "report/", BESPONSA_URL])
+def test_trace_and_other_methods_are_refused_with_405(client, demo, path):
+    response = client.generic("TRACE", path)
+    assert response.status_code == 405
+    assert "TRACE" not in response.get("Allow", "")

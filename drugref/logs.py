@@ -37,6 +37,16 @@ class RequestIdMiddleware:
             request_id.reset(token)
 
 
+class RefusalsInOneLine(logging.Filter):
+    """A request refused (403, 404, 400…) is logged as one line; only a server error (5xx) keeps its traceback."""
+
+    def filter(self, record):
+        status = getattr(record, "status_code", None)
+        if record.name.startswith("django.") and status is not None and status < 500:
+            record.exc_info = record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record):
         entry = {

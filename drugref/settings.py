@@ -211,11 +211,13 @@ LOGGING = {
         "json": {"()": "drugref.logs.JsonFormatter"},
         "text": {"format": "%(levelname)s %(name)s: %(message)s"},
     },
+    "filters": {"refusals_in_one_line": {"()": "drugref.logs.RefusalsInOneLine"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": env.str("DJANGO_LOG_FORMAT", default="json"),
+            "filters": ["refusals_in_one_line"],
         }
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},

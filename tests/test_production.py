@@ -187,3 +187,21 @@ def test_trace_and_other_methods_are_refused_with_405(client, demo, path):
     response = client.generic("TRACE", path)
     assert response.status_code == 405
     assert "TRACE" not in response.get("Allow", "")
+
+
+def test_a_staff_member_refused_is_logged_in_one_line_without_a_traceback(editor_client):
+    import io
+    import logging
+
+    from drugref.logs import RefusalsInOneLine
+
+    handler = next(h for h in logging.getLogger().handlers if any(isinstance(f, RefusalsInOneLine) for f in h.filters))
+    written = io.StringIO()
+    stream = handler.setStream(written)
+    try:
+        assert editor_client.get("/admin/monographs/article/1/sign-off/").status_code == 403  # reviewers only
+    finally:
+        handler.setStream(stream)
+    lines = written.getvalue().splitlines()
+    assert len(lines) == 1 and "Traceback" not in lines[0]
+    assert json.loads(lines[0])["status"] == 403

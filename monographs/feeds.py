@@ -7,13 +7,21 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 
 from .caching import pages
 from .caching import tags as cache_tags
 from .models import Article, Drug
 
 FEED_LENGTH = 20
+
+
+def without_markup(text: str) -> str:
+    """Return `text` with nothing a feed reader could take for HTML: some read RSS titles as text, some as HTML.
+
+    Tags are dropped and any angle bracket left becomes a single angle quotation mark, which reads the same.
+    """
+    return strip_tags(text).replace("<", "‹").replace(">", "›")
 
 
 class LatestAnswersRss(Feed):
@@ -35,7 +43,9 @@ class LatestAnswersRss(Feed):
         return Article.objects.live().order_by("-reviewed_on", "question")
 
     def item_title(self, article):
-        return article.question
+        if self.feed_type is Atom1Feed:
+            return article.question  # Atom titles are text (type="text" by default): escaped once, shown as typed
+        return without_markup(article.question)
 
     def item_description(self, article):
         # Feed readers show a description as HTML: send the summary as text, escaped, never as markup.

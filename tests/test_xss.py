@@ -224,3 +224,16 @@ def test_admin_forms_and_the_pages_that_show_them(hostile_browser, hostile_site,
         urls.append(f"/admin/monographs/drug/{drug.pk}/change/")
     problems = [problem for url in urls for problem in inspect(hostile_browser, hostile_site + url)]
     assert problems == []
+
+
+@pytest.mark.django_db
+def test_rss_titles_carry_no_markup_and_atom_titles_are_text(client, make_article, drug):
+    hostile = "Is <img src=x onerror=xss()> safe at doses < 5 mg & above?"
+    make_article(question=hostile, slug="hostile-title").drugs.add(drug)
+    rss = ET.fromstring(client.get("/feeds/answers.rss").content)
+    titles = [el.text for el in rss.iter("title")]
+    assert "Is  safe at doses ‹ 5 mg & above?" in titles and not any("<" in (t or "") for t in titles)
+    atom = ET.fromstring(client.get(f"/drugs/{drug.slug}/answers.atom").content)
+    entry_titles = [el for el in atom.iter("{http://www.w3.org/2005/Atom}title")]
+    assert hostile in [el.text for el in entry_titles]  # escaped once in the XML, read back as typed
+    assert all(el.get("type", "text") == "text" for el in entry_titles)

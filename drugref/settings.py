@@ -50,13 +50,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so that every response and log line carries the request's id.
     "drugref.logs.RequestIdMiddleware",
-    # Text no field can hold (NUL characters) is a 400 before anything reads it.
-    "drugref.request_checks.RejectNulMiddleware",
-    # Next: a cached page is served without sessions or authentication; what the
-    # middleware below adds to a response (security headers) is stored with it.
-    "monographs.caching.pages.PageCacheMiddleware",
+    # The security headers go on every response Django makes, refusals below included
+    # (a NUL in the address, a bad Host, a page from the cache).
     "django.middleware.security.SecurityMiddleware",
     "drugref.headers.SecurityHeadersMiddleware",
+    # Text no field can hold (NUL characters) is a 400 before anything reads it.
+    "drugref.request_checks.RejectNulMiddleware",
+    # A cached page is served without sessions or authentication.
+    "monographs.caching.pages.PageCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import OperationalError
 from django.test import RequestFactory
 
@@ -205,3 +206,28 @@ def test_a_staff_member_refused_is_logged_in_one_line_without_a_traceback(editor
     lines = written.getvalue().splitlines()
     assert len(lines) == 1 and "Traceback" not in lines[0]
     assert json.loads(lines[0])["status"] == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "host"),
+    [("/medical-answers/%00/", "testserver"), ("/search/?q=%00", "testserver"), ("/", "evil.example.org")],
+)
+def test_refusals_before_any_view_carry_the_security_headers(client, path, host):
+    response = client.get(path, HTTP_HOST=host)
+    assert response.status_code == 400
+    assert "default-src" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_the_csrf_failure_page_is_the_sites_own_and_needs_no_inline_style(editor_client):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(User.objects.get(username="eddie"))
+    response = strict.post("/admin/monographs/article/add/", {"question": "Forged?"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Your form could not be sent" in html and "<style" not in html and " style=" not in html
+    assert "default-src" in response["Content-Security-Policy"]

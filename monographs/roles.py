@@ -1,14 +1,15 @@
 """The editorial roles: which group may do what with answers.
 
 Editors write and link answers and submit them for review; medical reviewers
-do the same, and also sign off, publish and withdraw. Superusers may do all.
+do the same, and also sign off, publish and withdraw. Both may delete a draft
+that was never published (ArticleAdmin refuses the rest). Superusers may do all.
 """
 
 EDITORS = "Editors"
 MEDICAL_REVIEWERS = "Medical reviewers"
 
 _EDITOR_PERMISSIONS = [
-    "add_article", "change_article", "view_article", "preview_article",
+    "add_article", "change_article", "delete_article", "view_article", "preview_article",
     "add_relatedquestion", "change_relatedquestion", "delete_relatedquestion", "view_relatedquestion",
     "add_readnext", "change_readnext", "delete_readnext", "view_readnext",
     "add_drug", "change_drug", "view_drug",

@@ -22,7 +22,7 @@ MOVED = 302  # an answer's Django history leads to its own history page, which h
 
 # Per model: (changelist, add, change, history, delete) for editors; medical reviewers see the same.
 MODEL_ACCESS = {
-    "article": (OPEN, OPEN, OPEN, MOVED, REFUSED),
+    "article": (OPEN, OPEN, OPEN, MOVED, OPEN),  # the object is a never-published draft: it may be deleted
     "drug": (OPEN, OPEN, OPEN, OPEN, REFUSED),
     "condition": (OPEN, OPEN, OPEN, OPEN, REFUSED),
     "supportgroup": (OPEN, OPEN, OPEN, OPEN, REFUSED),
@@ -97,6 +97,7 @@ def test_editorial_pages_for_every_role(site, editor, medical_reviewer):
         ("post", base + "submit/"): (DONE, DONE),
         ("post", base + "sign-off/"): (REFUSED, DONE),
         ("post", f"/admin/monographs/article/{live.pk}/start-draft/"): (DONE, DONE),
+        ("get", f"/admin/monographs/article/{live.pk}/delete/"): (REFUSED, REFUSED),  # withdrawn, never deleted
         ("get", "/admin/autocomplete/?app_label=monographs&model_name=article&field_name=drugs&term=b"): (OPEN, OPEN),
     }
     wrong = []

@@ -5,6 +5,8 @@ the admin's queue (new, in progress, resolved), and the medical reviewers hear
 of it by e-mail. Bots meet a honeypot field and a limit per address.
 """
 
+import unicodedata
+
 from django import forms
 from django.conf import settings
 from django.core.cache import caches
@@ -34,7 +36,11 @@ class ReportForm(forms.Form):
     website = forms.CharField(label="Leave this empty", required=False)
 
     def clean_message(self):
-        return normalise(self.cleaned_data["message"])
+        message = normalise(self.cleaned_data["message"])
+        # Spaces and invisible characters (zero-width, format marks) say nothing: not a report.
+        if not any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in message):
+            raise forms.ValidationError("Say what seems wrong: the message is empty.")
+        return message
 
     def is_bot(self) -> bool:
         return bool(self.cleaned_data.get("website"))

@@ -56,6 +56,9 @@ def test_an_empty_report_is_refused_with_the_field_named(client, demo):
     assert response.status_code == 200 and "This field is required." in response.content.decode()
     response = send(client, email="not an address")
     assert "Enter a valid email address." in response.content.decode()
+    # Spaces, a line break and invisible characters look empty and are: refused, naming the field.
+    response = send(client, message=" \u200b\r\n\u2060\ufeff ")
+    assert response.status_code == 200 and "Say what seems wrong: the message is empty." in response.content.decode()
     assert not ReaderReport.objects.exists()
 
 

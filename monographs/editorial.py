@@ -154,7 +154,7 @@ def record_revisions(revisions: list[NewRevision], *, source, batch: ImportBatch
     )
 
 
-def write_imported(*, new, updated, fields, rendered, moved, relive, batch_size=1000):
+def write_imported(*, new, updated, fields, rendered, moved, relive, batch_size):
     """Write the answers' rows of an import batch at once: validated and compared by the loader, versions claimed.
 
     `new` is (columns, rows) of new answers, COPied; `updated` changed answers, saved in `fields`; `rendered`
@@ -185,7 +185,7 @@ def record_revision(article, *, content=None, number=None, user=None, note="", s
         source=source,
         content=content,
     )
-    if scheduled := article.scheduled_changes.filter(kind=ScheduledChange.Kind.PUBLISH).first():
+    if scheduled := _scheduled_publication(article):
         _cancel(
             article,
             scheduled,
@@ -367,7 +367,7 @@ def placeholder_refusal(content: dict) -> str:
 
 def _not_waiting(article: Article, revision: Revision) -> str:
     """Return why `revision` (the answer's latest) is not waiting for a reviewer's decision, or ""."""
-    if scheduled := article.scheduled_changes.filter(kind=ScheduledChange.Kind.PUBLISH).first():
+    if scheduled := _scheduled_publication(article):
         return (
             f"Revision {revision.number} is signed off and goes live at {_local(scheduled.at)}. "
             "There is nothing to sign."
@@ -415,21 +415,35 @@ def sign_off(article, *, user, revision_number, change_note="") -> SignOff | Sch
     editors = list(authors_since_sign_off(article, latest.number))
     same_person = user in editors
     draft = working_copy(article)
-    if draft.publish_at and draft.publish_at > timezone.now():
+    if publish_time(draft):
         return _schedule_publication(
             article, draft, latest, user=user, reviewer=reviewer, change_note=change_note, same_person=same_person
         )
-    article.publish_at = None  # a time already past: it goes live now
-    signed = publish(
+    return _go_live(
         article,
+        draft,
         latest,
+        editors,
         reviewer=reviewer,
         reviewed_on=timezone.localdate(),
         signed_by=user,
         change_note=change_note.strip(),
         same_person=same_person,
-        draft_id=draft.pk if draft is not article else None,
     )
+
+
+def publish_time(draft: Article):
+    """Return when a working copy asks to go live, if that is still to come (a sign-off now schedules it), or None."""
+    return draft.publish_at if draft.publish_at and draft.publish_at > timezone.now() else None
+
+
+def _go_live(article, draft, revision, editors, **sign_off) -> SignOff:
+    """Publish a signed-off `revision` now, done with its working copy `draft`, and tell its `editors`.
+
+    `editors` are read before: once the revision is signed off, nobody wrote anything since.
+    """
+    article.publish_at = None  # its time, if it had one, has come
+    signed = publish(article, revision, draft_id=draft.pk if draft is not article else None, **sign_off)
     if draft is not article:
         draft.delete()
     notifications.signed_off(article, signed, editors)
@@ -622,6 +636,10 @@ def restore(article: Article, revision: Revision, user) -> Revision:
 # (caching.pages), whichever comes first; until then no cached page outlives the next one's time.
 
 
+def _scheduled_publication(article: Article) -> ScheduledChange | None:
+    return article.scheduled_changes.filter(kind=ScheduledChange.Kind.PUBLISH).first()
+
+
 def _local(moment) -> str:
     return f"{timezone.localtime(moment):%B %-d, %Y, %H:%M %Z}"
 
@@ -711,26 +729,22 @@ def _carry_out(pk: int, article_id: int) -> int:
             _take_down(article, change.created_by, change.note)
         change.delete()
         return 1
-    draft = working_copy(article)
-    article.publish_at = None
     try:
-        signed = publish(
+        _go_live(
             article,
+            working_copy(article),
             change.revision,
+            list(authors_since_sign_off(article, change.revision.number)),
             reviewer=change.reviewer,
             reviewed_on=change.reviewed_on,
             signed_by=change.created_by,
             change_note=change.change_note,
             same_person=change.same_person,
-            draft_id=draft.pk if draft is not article else None,
         )
     except EditorialError as refusal:  # checked before anything was written: the address was taken meanwhile
         _cancel(article, change, None, f"It could not go live: {refusal}")
         return 1
     change.delete()
-    if draft is not article:
-        draft.delete()
-    notifications.signed_off(article, signed, list(authors_since_sign_off(article, change.revision.number)))
     return 1
 
 

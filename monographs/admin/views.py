@@ -136,13 +136,9 @@ def sign_off(admin_view, request, pk):
             "live_revision": live.revision if live else None,
             "reviewer": _reviewer_or_none(request.user),
             "requests": editorial.open_change_requests(canonical),
-            "publish_at": _still_to_come(editorial.working_copy(canonical).publish_at),
+            "publish_at": editorial.publish_time(editorial.working_copy(canonical)),
         },
     )
-
-
-def _still_to_come(moment):
-    return moment if moment and moment > timezone.now() else None
 
 
 def _decide(request, canonical):

@@ -292,6 +292,7 @@ class Loader:
             rendered=writes.rendered,
             moved=writes.moved,
             relive=writes.relive,
+            batch_size=BATCH,
         )
         for name, model in THROUGH.items():
             own, other = COLUMNS[name]

@@ -5,28 +5,34 @@ content teams and outages do (saves with and without a new address, save and
 submit, requests for changes, sign-offs one at a time and confirmed in bulk,
 withdrawals, go-lives and take-downs scheduled ahead and their time passing,
 bringing an answer back, imports over answers with and without
-pending drafts, undoing them, the page cache pausing and coming back), through
-the admin's pages and the import command. Readers are served by two app
-instances sharing one page cache in a Redis of the test's own (each instance
-with its own memory of recent entries and of cache failures, as two processes
-have). After every step it checks, for every answer and every address a reader
-was ever served it at:
+pending drafts, undoing them, the page cache pausing and coming back, the
+front cache becoming unreachable for purges and reachable again), through the
+admin's pages and the import command. Readers are served by two app instances
+sharing one page cache in a Redis of the test's own (each instance with its own
+memory of recent entries and of cache failures, as two processes have), and by
+a real Varnish with drugref's VCL in front of a live server, purged by tag
+through a network path the test can break. After every step it checks, for
+every answer and every address a reader was ever served it at:
 
 - a live answer's address shows exactly its last signed-off revision (question
   and answer), and every address it was served at is that page or a 301 to it:
   never a 404 while it is live;
 - an answer that is not live is a 410 (withdrawn) or a 404, never a page;
 - the page a reader gets from the cache is the page the app renders now;
+- the page Varnish serves is the page the app renders now, unless a purge is
+  still undelivered to it, and then the admin says so;
 - every text an editor saved is in a revision of the answer.
 
 CI runs a few examples on SQLite and on PostgreSQL; DRUGREF_HYPOTHESIS_PROFILE=nightly
-runs many more (see README, "Test it").
+runs many more (see README, "Test it"). Without Debian's varnish and varnish-modules
+the front cache is left out, unless SERVING_TESTS=required (as in CI), which fails instead.
 """
 
 import itertools
 import json
 import os
 import re
+import shutil
 from contextlib import contextmanager, suppress
 from datetime import timedelta
 from io import StringIO
@@ -40,12 +46,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
+from bench import stack
 from monographs import editorial
 from monographs.caching import outbox, store
 from monographs.models import Article, ImportBatch, PendingPurge, Reviewer, Revision, ScheduledChange
 from monographs.roles import sync_groups
 
-from .support import OwnRedis, collapse, form_values, visible_text
+from .support import HttpSession, OwnRedis, collapse, form_values, visible_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -99,6 +106,7 @@ class ReaderPromise(RuleBasedStateMachine):
         self.served = {}  # id -> addresses a reader got the answer at
         self.batches = []
         self.paused = False
+        self.front_down = False
         store.clear_backoff()
 
     # Helpers
@@ -266,9 +274,29 @@ class ReaderPromise(RuleBasedStateMachine):
         with self.staff.serving():
             outbox.deliver()
 
+    @precondition(lambda self: self.front is not None and not self.front_down)
+    @rule()
+    def front_cache_unreachable(self):
+        self.front.purge_path.down()
+        self.front_down = True
+
+    @precondition(lambda self: self.front_down)
+    @rule()
+    def front_cache_back(self):
+        self.front.purge_path.up()
+        self.front_down = False
+        # As the app servers' delivery threads do within a few seconds (the backoff's ceiling).
+        PendingPurge.objects.update(next_attempt_at=timezone.now())
+        with self.staff.serving():
+            outbox.deliver()
+        if not self.paused:  # (with the page cache paused, purges wait for it: front caches come second)
+            assert not self.waiting_for_the_front_cache(), "a purge was not delivered to the front cache once back"
+
     def teardown(self):
         if self.paused:
             self.redis.resume()
+        if self.front_down:
+            self.front.purge_path.up()
 
     # What readers must see
 
@@ -301,6 +329,23 @@ class ReaderPromise(RuleBasedStateMachine):
                         self.served.setdefault(pk, set()).add(path)
                     else:
                         assert (status, location) == (301, live_url), f"{path}: {status} while the answer is live"
+                if self.front is not None:
+                    self.front_cache_shows(path, seen)
+
+    def waiting_for_the_front_cache(self):
+        return any(
+            self.front.purge_path.url in targets for targets in PendingPurge.objects.values_list("targets", flat=True)
+        )
+
+    def front_cache_shows(self, path, rendered_now):
+        """Varnish serves what the app renders now, unless a purge to it is undelivered: then the admin says so."""
+        with self.readers[0].serving():
+            status, headers, body = self.front.get(path)
+        if (status, headers.get("Location"), body) == rendered_now:
+            return
+        assert self.waiting_for_the_front_cache(), f"{path}: Varnish serves a {status}, not what the app renders now"
+        admin = self.as_staff(self.editor, "get", ADMIN).content.decode()
+        assert "not yet purged from" in admin and self.front.purge_path.url in admin, "the admin hides the backlog"
 
     @invariant()
     def no_saved_text_is_lost(self):
@@ -309,9 +354,46 @@ class ReaderPromise(RuleBasedStateMachine):
             assert set(texts) <= kept
 
 
+class FrontCache:
+    """Varnish with drugref's VCL in front of `backend_url`, and the network path purges take to it."""
+
+    def __init__(self, backend_url):
+        port = stack.free_port()
+        self.process = stack.varnish(port, backend_port=int(backend_url.rsplit(":", 1)[1]))
+        self.reader = HttpSession(f"http://127.0.0.1:{port}")
+        self.purge_path = stack.Relay(port)
+        self.purge_path.up()
+
+    def get(self, path):
+        """Return (status, headers, body) as a reader gets `path` from Varnish, redirects not followed."""
+        import urllib.error
+        import urllib.request
+
+        # The test client's host name, so that the pages' absolute links are the same.
+        request = urllib.request.Request(self.reader.base_url + path, headers={"Host": "testserver"})
+        try:
+            with self.reader.opener.open(request, timeout=30) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read()
+
+    def stop(self):
+        self.purge_path.down()
+        stack.stop(self.process)
+
+
+def _front_cache(live_server):
+    """A FrontCache before the live server, or None where Varnish is not installed (a failure if it must be)."""
+    if shutil.which("varnishd") or os.path.exists("/usr/sbin/varnishd"):
+        return FrontCache(live_server.url)
+    if os.environ.get("SERVING_TESTS") == "required":
+        pytest.fail("varnishd is not installed (SERVING_TESTS=required)")
+    return None
+
+
 @pytest.fixture
-def promise(tmp_path, settings):
-    """Staff in their groups, a page cache in a Redis of the test's own, and where imports are written."""
+def promise(tmp_path, settings, live_server):
+    """Staff in their groups, a page cache in a Redis of the test's own, Varnish, and where imports are written."""
     sync_groups(Group, Permission)
     editor = User.objects.create_user("eddie", password="pw", first_name="Eddie", is_staff=True)
     editor.groups.add(Group.objects.get(name="Editors"))
@@ -322,8 +404,14 @@ def promise(tmp_path, settings):
     redis = OwnRedis()
     settings.CACHES = redis.page_cache(timeout=0.2)
     settings.DRUGREF_PAGE_CACHE = True
-    ReaderPromise.redis, ReaderPromise.directory = redis, tmp_path
+    front = _front_cache(live_server)
+    if front is not None:
+        settings.DRUGREF_FRONT_CACHE_PURGE = "xkey"
+        settings.DRUGREF_FRONT_CACHE_URLS = [front.purge_path.url]
+    ReaderPromise.redis, ReaderPromise.directory, ReaderPromise.front = redis, tmp_path, front
     yield ReaderPromise
+    if front is not None:
+        front.stop()
     redis.stop()
     store.clear_backoff()
 

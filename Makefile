@@ -12,7 +12,7 @@ test: export DJANGO_ALLOWED_HOSTS ?= testserver,localhost,127.0.0.1
 # The accessibility checkers the browser tests use (axe-core, the Nu HTML Checker) come from npm.
 NPM := $(shell command -v npm 2>/dev/null)
 
-.PHONY: run serve test install lint bench bench-serve bench-load drill clean
+.PHONY: run serve migrate test install lint bench bench-serve bench-load drill clean
 
 install: $(VENV)/.installed $(if $(NPM),node_modules/.installed)
 
@@ -37,11 +37,21 @@ run: install .env
 	@echo "  Create an admin account with: $(BIN)/python manage.py createsuperuser"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# An app server needs the runtime requirements only: no test tools.
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
 # The production server on the configured database and cache (DATABASE_URL, CACHE_URL, ...; see .env.example).
-serve: install
+serve: $(VENV)/.runtime
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/gunicorn --config deploy/gunicorn.conf.py drugref.wsgi
+
+# Once per release, from one machine, before the new app servers take traffic.
+migrate: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -317,7 +317,7 @@ def main():
     env = {
         **os.environ,
         "DJANGO_SECRET_KEY": "drill-secret-key",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_DEBUG": "false",
         "DJANGO_STATIC_ROOT": static_root,
         "GUNICORN_ACCESS_LOG": "",

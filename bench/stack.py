@@ -31,19 +31,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None  # a redirect (to HTTPS, say) is an answer
+
+
 def wait_until_up(url, process, timeout=30.0):
-    """Wait until `url` answers at all (any status), or fail if `process` died or time ran out."""
+    """Wait until `url` answers at all (any status), or stop `process` and fail if it died or time ran out."""
     deadline = time.monotonic() + timeout
+    opener = urllib.request.build_opener(_NoRedirects)
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args[0]} exited with {process.returncode} before {url} answered")
         try:
-            urllib.request.urlopen(url, timeout=2).close()
+            opener.open(url, timeout=2).close()
             return
         except urllib.error.HTTPError:
             return
         except OSError:
             time.sleep(0.1)
+    stop(process)
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
@@ -68,12 +75,24 @@ def gunicorn(port, env, workers=2, log=None):
     return process
 
 
-def varnish(port, backend_port, memory="256m"):
-    """Start Varnish with drugref's VCL on 127.0.0.1:`port`, in front of the app on `backend_port`."""
+def vcl_for(backend_port, second_port=None) -> str:
+    """drugref's VCL with its app servers set as its comments say: the first, and a second one uncommented."""
+    text = VCL.read_text().replace('.port = "8000";', f'.port = "{backend_port}";', 1)
+    if second_port is not None:
+        start, end = text.index("# backend app2 {"), text.index("# }\n", text.index("# backend app2 {")) + 4
+        block = "\n".join(line.removeprefix("# ") for line in text[start:end].splitlines()) + "\n"
+        block = block.replace('"10.0.0.12"', '"127.0.0.1"').replace('.port = "8000";', f'.port = "{second_port}";')
+        text = text[:start] + block + text[end:]
+        text = text.replace("# app_servers.add_backend(app2);", "app_servers.add_backend(app2);")
+    return text
+
+
+def varnish(port, backend_port, memory="256m", second_port=None):
+    """Start Varnish with drugref's VCL on 127.0.0.1:`port`, before the app on `backend_port` (and `second_port`)."""
     varnishd = shutil.which("varnishd") or "/usr/sbin/varnishd"
     workdir = Path(tempfile.mkdtemp(prefix="drugref-varnish-"))
     vcl = workdir / "drugref.vcl"
-    vcl.write_text(VCL.read_text().replace('.port = "8000";', f'.port = "{backend_port}";'))
+    vcl.write_text(vcl_for(backend_port, second_port))
     process = subprocess.Popen(
         [
             *(varnishd, "-F", "-j", "none", "-n", str(workdir / "state"), "-a", f"127.0.0.1:{port}"),

@@ -52,7 +52,7 @@ MIDDLEWARE = [
     "drugref.logs.RequestIdMiddleware",
     # The security headers go on every response Django makes, refusals below included
     # (a NUL in the address, a bad Host, a page from the cache).
-    "django.middleware.security.SecurityMiddleware",
+    "drugref.headers.SecurityMiddleware",
     "drugref.headers.SecurityHeadersMiddleware",
     # Text no field can hold (NUL characters) is a 400 before anything reads it.
     "drugref.request_checks.RejectNulMiddleware",

@@ -67,3 +67,47 @@ def test_the_real_environment_wins_over_the_local_env(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_every_setting_is_in_the_readme_and_the_env_example():
+    """What an operator can set is read in two places; both lists of it must name every variable."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', (root / "drugref/settings.py").read_text()))
+    read |= set(re.findall(r'environ\.get\("([A-Z][A-Z0-9_]+)"', (root / "deploy/gunicorn.conf.py").read_text()))
+    assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "GUNICORN_KEEPALIVE"} <= read  # the patterns still find them
+    readme, example = (root / "README.md").read_text(), (root / ".env.example").read_text()
+    assert sorted(name for name in read if f"`{name}`" not in readme) == []
+    assert sorted(name for name in read if not re.search(rf"^#? ?{name}=", example, re.M)) == []
+
+
+def test_the_readmes_varnish_command_starts_varnish_from_the_project_root(tmp_path):
+    """As written, but on a free port, in the foreground and with a working directory of its own."""
+    import os
+    import re
+    import shutil
+
+    import pytest
+
+    from bench import stack
+
+    if not (shutil.which("varnishd") or os.path.exists("/usr/sbin/varnishd")):
+        if os.environ.get("SERVING_TESTS") == "required":
+            pytest.fail("varnishd is not installed")
+        pytest.skip("varnishd is not installed")
+    command = re.search(r"^varnishd .*$", (PROJECT / "README.md").read_text(), re.M)[0]
+    port = stack.free_port()
+    assert " -a :6081 " in command
+    command = command.replace(" -a :6081 ", f" -a 127.0.0.1:{port} ") + f" -F -n {tmp_path / 'state'}"
+    env = {**os.environ, "PATH": os.environ.get("PATH", "") + ":/usr/sbin"}
+    log = tmp_path / "varnishd.log"
+    with log.open("wb") as errors:
+        process = subprocess.Popen(command, shell=True, cwd=PROJECT, env=env, start_new_session=True, stderr=errors)
+    try:
+        stack.wait_until_up(f"http://127.0.0.1:{port}/", process, timeout=20)
+    except RuntimeError:
+        raise AssertionError(f"{command}\n{log.read_text()}") from None
+    finally:
+        stack.stop(process)

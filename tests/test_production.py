@@ -180,6 +180,7 @@ def test_health_checks_answer_plain_http_under_the_https_redirect(settings):
     assert client.get("/readyz").status_code == 200
     page = client.get("/about/")
     assert (page.status_code, page["Location"]) == (301, "https://testserver/about/")
+    assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]  # never kept by a front cache
 
 
 @pytest.mark.django_db

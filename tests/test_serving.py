@@ -1,4 +1,4 @@
-"""Real servers: two gunicorn app servers on one PostgreSQL and one Redis, Varnish in front of one.
+"""Real servers: two gunicorn app servers on one PostgreSQL and one Redis, Varnish in front of both.
 
 A change made by a third instance (this test process, as an editor's app
 server would) reaches both app servers and Varnish on the next request.
@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import time
+import urllib.request
 
 import brotli
 import pytest
@@ -42,9 +43,8 @@ def _require(condition, message):
     pytest.skip(message)
 
 
-@pytest.fixture
-def servers(settings):
-    """Two app servers and a Varnish in front of the first; this process purges the same Redis and Varnish."""
+def _app_server_environment(settings):
+    """The environment of an app server on the test database and Redis, with the demo content loaded."""
     _require(shutil.which("varnishd") or os.path.exists("/usr/sbin/varnishd"), "varnishd is not installed")
     import redis
 
@@ -54,7 +54,7 @@ def servers(settings):
         _require(False, "Redis is not running on 127.0.0.1:6379")
     call_command("load_demo", verbosity=0)
     name = connection.settings_dict["NAME"]
-    env = {
+    return {
         "DATABASE_URL": f"postgres://{connection.settings_dict['USER']}@127.0.0.1:5432/{name}",
         "CACHE_URL": REDIS_URL,
         "DJANGO_SECRET_KEY": "serving-test-secret-key",
@@ -65,6 +65,12 @@ def servers(settings):
         # The CSS this test session collected (conftest), under its hashed names.
         "DJANGO_STATIC_ROOT": str(settings.STATIC_ROOT),
     }
+
+
+@pytest.fixture
+def servers(settings):
+    """Two app servers and a Varnish in front of both; this process purges the same Redis and Varnish."""
+    env = _app_server_environment(settings)
     ports = [stack.free_port() for _ in range(3)]
     # Purges reach Varnish through a path the tests can break (the app servers deliver them too).
     purge_path = stack.Relay(ports[2])
@@ -74,12 +80,12 @@ def servers(settings):
     try:
         started.append(stack.gunicorn(ports[0], env))
         started.append(stack.gunicorn(ports[1], env))
-        started.append(stack.varnish(ports[2], backend_port=ports[0]))
+        started.append(stack.varnish(ports[2], backend_port=ports[0], second_port=ports[1]))
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
         settings.DRUGREF_PAGE_CACHE = True
         settings.DRUGREF_FRONT_CACHE_PURGE = "xkey"
         settings.DRUGREF_FRONT_CACHE_URLS = [purge_path.url]
-        yield Servers([f"http://127.0.0.1:{port}" for port in ports], purge_path)
+        yield Servers([f"http://127.0.0.1:{port}" for port in ports], purge_path, started)
     finally:
         purge_path.down()
         for process in started:
@@ -87,11 +93,12 @@ def servers(settings):
 
 
 class Servers(list):
-    """The app servers' and Varnish's addresses, and the network path purges take to Varnish."""
+    """The app servers' and Varnish's addresses, the network path purges take to Varnish, and their processes."""
 
-    def __init__(self, bases, purge_path):
+    def __init__(self, bases, purge_path, processes):
         super().__init__(bases)
         self.purge_path = purge_path
+        self.processes = processes
 
 
 @pytest.fixture
@@ -237,3 +244,43 @@ def test_a_login_lockout_made_through_one_app_server_holds_on_the_other(servers,
     assert session.log_in("pharmacist", "pw") == 200  # the form again, not the redirect into the admin
     assert "Too many failed sign-ins" in session.last_page
     assert session.request("/admin/")[0] == 302  # to the sign-in page
+
+
+def test_varnish_spreads_reads_over_both_app_servers_and_leaves_out_one_that_stops(servers):
+    """The VCL's director, as its comments say to set it up for a second app server, with its probe."""
+    *_, varnish = servers
+    misses = iter(range(10**6))  # a search Varnish has not seen: each goes to an app server
+    assert all(http_get(f"{varnish}/search/?q=besponsa+{next(misses)}")[0] == 200 for _ in range(6))
+
+    stack.stop(servers.processes[1])
+    deadline = time.monotonic() + 30
+    statuses = []
+    while time.monotonic() < deadline:
+        statuses = [http_get(f"{varnish}/search/?q=besponsa+{next(misses)}")[0] for _ in range(10)]
+        if set(statuses) == {200}:
+            break
+        time.sleep(0.5)
+    assert set(statuses) == {200}, "Varnish still sends readers to the app server that stopped"
+
+
+def test_a_redirect_to_https_made_for_plain_http_never_reaches_https_readers(settings):
+    """Behind a TLS terminator, one plain-HTTP request must not leave HTTPS readers looping on its redirect."""
+    env = _app_server_environment(settings) | {"DJANGO_SECURE_SSL_REDIRECT": "true", "DJANGO_BEHIND_TLS_PROXY": "true"}
+    ports = [stack.free_port() for _ in range(2)]
+    started = []
+    try:
+        started.append(stack.gunicorn(ports[0], env))
+        started.append(stack.varnish(ports[1], backend_port=ports[0]))
+        varnish = f"http://127.0.0.1:{ports[1]}"
+        no_redirects = HttpSession(varnish)
+        for _ in range(2):  # the second time, from the cache if it were kept
+            status, _ = no_redirects.request(BESPONSA_URL)
+            assert status == 301
+        https = urllib.request.Request(varnish + BESPONSA_URL, headers={"X-Forwarded-Proto": "https"})
+        for _ in range(2):
+            with no_redirects.opener.open(https, timeout=10) as response:  # a 301 again would raise
+                assert (response.status, b"Judith Stewart" in response.read()) == (200, True)
+        assert http_get(varnish + "/healthz")[0] == 200  # the load balancer's plain-HTTP probe
+    finally:
+        for process in started:
+            stack.stop(process)

@@ -5,21 +5,54 @@
 # here, sends "PURGE /" with an xkey-purge header listing the tags a change
 # touched. vmod_xkey (Debian's varnish-modules) drops exactly those pages.
 #
-# Edit the backend (or use a director for several app servers) and the
-# purgers ACL; everything else works as it is. Run varnishd with
+# Set the app servers (one backend each, all added to the director in
+# vcl_init) and the purgers ACL; everything else works as it is. Run varnishd with
 # -p http_gzip_support=off: the app compresses pages itself (Brotli and gzip),
 # and this configuration keeps one copy per encoding, each sent as stored.
 # (With it on, Varnish asks the app for gzip alone, so browsers never get
 # Brotli, and unzips the page again for every client that takes no gzip.)
 vcl 4.1;
 
+import directors;
 import xkey;
 
-backend default {
+# The app servers. Each is probed and left out while it does not answer (down,
+# restarting). The probe asks for /robots.txt, which needs no database: while
+# the database is out, the app servers still serve what their page cache holds
+# and this cache its stale-if-error copies. .host_header is the Host the probe
+# sends: a name in DJANGO_ALLOWED_HOSTS.
+probe app_server_up {
+    .url = "/robots.txt";
+    .interval = 5s;
+    .timeout = 2s;
+    .window = 5;
+    .threshold = 3;
+    .initial = 3;  # healthy from the start: no 503s while the first polls run
+}
+
+backend app1 {
     .host = "127.0.0.1";
     .port = "8000";
+    .host_header = "localhost";
+    .probe = app_server_up;
     .connect_timeout = 2s;
     .first_byte_timeout = 30s;
+}
+
+# A second app server: uncomment, set its address, and add it below.
+# backend app2 {
+#     .host = "10.0.0.12";
+#     .port = "8000";
+#     .host_header = "localhost";
+#     .probe = app_server_up;
+#     .connect_timeout = 2s;
+#     .first_byte_timeout = 30s;
+# }
+
+sub vcl_init {
+    new app_servers = directors.round_robin();
+    app_servers.add_backend(app1);
+    # app_servers.add_backend(app2);
 }
 
 # Who may purge: the app servers.
@@ -29,6 +62,7 @@ acl purgers {
 }
 
 sub vcl_recv {
+    set req.backend_hint = app_servers.backend();
     if (req.method == "PURGE") {
         if (client.ip !~ purgers) {
             return (synth(403, "Forbidden"));
@@ -58,6 +92,12 @@ sub vcl_recv {
         unset req.http.Accept-Encoding;
     }
     return (hash);
+}
+
+sub vcl_hash {
+    # Plain HTTP and HTTPS (as the TLS terminator in front says) are kept apart:
+    # a redirect made for one is never served for the other.
+    hash_data(req.http.X-Forwarded-Proto);
 }
 
 sub vcl_backend_response {

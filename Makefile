@@ -33,8 +33,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 run: install .env
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo --base-url http://$(HOST):$(PORT)
-	@echo "  Create an admin account with: $(BIN)/python manage.py createsuperuser"
+	$(BIN)/python manage.py load_demo --base-url http://$(HOST):$(PORT) --demo-accounts
+	@echo "  Sign in to the admin with a demo account above, or create your own: $(BIN)/python manage.py createsuperuser"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # An app server needs the runtime requirements only: no test tools.

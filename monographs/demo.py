@@ -15,6 +15,12 @@ from .models import Article
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content" / "demo"
 BESPONSA_SLUG = "how-does-besponsa-work-to-treat-acute-lymphoblastic-leukemia-all"
+# To try the review loop locally (load_demo --demo-accounts, debug only): one writes, two can sign off.
+DEMO_ACCOUNTS = [
+    {"email": "editor@example.org", "role": "editor", "name": "Erin Editor", "username": "editor"},
+    {"email": "judith@example.org", "role": "reviewer", "name": "Judith Stewart", "credentials": "BPharm"},
+    {"email": "alex@example.org", "role": "reviewer", "name": "Alex Morgan", "credentials": "PharmD"},
+]
 
 
 def load_demo() -> Article:

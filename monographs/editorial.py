@@ -398,6 +398,29 @@ def sign_off_refusal(article: Article, revision: Revision, user) -> str:
     return ""
 
 
+def why_not_you(article: Article, revision: Revision, user) -> str:
+    """Return why `user` is not offered the sign-off of `revision` (in review), or "" if they are."""
+    if not user.has_perm(SIGN_OFF_PERMISSION):
+        return "Your account is not in the Medical reviewers group, so it cannot sign off answers."
+    if not Reviewer.objects.filter(user=user).exists():
+        return (
+            "Your account is not linked to a reviewer profile, so a sign-off could not name you: "
+            "ask an administrator to link it under Reviewers (or to add you with manage.py add_staff)."
+        )
+    return sign_off_refusal(article, revision, user)
+
+
+def who_may_sign_off(article: Article, revision: Revision) -> list[Reviewer]:
+    """Return the reviewers whose accounts may sign off `revision` now: its second pair of eyes."""
+    from .notifications import medical_reviewers
+
+    reviewers = Reviewer.objects.filter(user__in=medical_reviewers()).select_related("user")
+    if settings.DRUGREF_SAME_PERSON_SIGN_OFF:
+        return list(reviewers)
+    authors = set(authors_since_sign_off(article, revision.number))
+    return [reviewer for reviewer in reviewers if reviewer.user not in authors]
+
+
 @transaction.atomic
 def sign_off(article, *, user, revision_number, change_note="") -> SignOff | ScheduledChange:
     """Publish exactly revision `revision_number` of a canonical answer, signed by `user` today.

@@ -70,9 +70,20 @@ def editorial_context(admin_view, request, article) -> dict:
         and draft.state == Article.State.DRAFT
         and article.pk == draft.pk,
         "schedule": list(canonical.scheduled_changes.select_related("reviewer", "revision")),
+        **_who_signs_off(canonical, draft, latest, request.user),
         "withdrawal": canonical.events.filter(kind=ArticleEvent.Kind.WITHDRAWN).select_related("created_by").first()
         if canonical.state == Article.State.WITHDRAWN
         else None,
+    }
+
+
+def _who_signs_off(canonical, draft, latest, user) -> dict:
+    """Who can sign off a version waiting for it, and why the person looking cannot, if they cannot."""
+    if draft.state != Article.State.IN_REVIEW or latest is None or not editorial.needs_sign_off(latest):
+        return {}
+    return {
+        "sign_off_by": editorial.who_may_sign_off(canonical, latest),
+        "not_you_because": editorial.why_not_you(canonical, latest, user),
     }
 
 

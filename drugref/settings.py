@@ -264,5 +264,8 @@ DRUGREF_REPORTS_PER_HOUR = env.int("DRUGREF_REPORTS_PER_HOUR", default=5)
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="drugref <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds to wait on the mail server. Mail is sent off the request path (notifications.py), so
+# nobody waits on it; a server that drops packets only delays the mail behind it.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
 # Where links in e-mails point: the site's public address, e.g. https://answers.example.org.
 DRUGREF_SITE_URL = env.str("DRUGREF_SITE_URL", default="http://localhost:8000").rstrip("/")

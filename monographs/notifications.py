@@ -1,10 +1,13 @@
 """E-mail about the review loop: reviewers hear what awaits them, editors what became of their work.
 
-Mail goes out only once the step it reports is committed, and a mail server that
-is down never undoes or blocks an editorial step: the failure is logged.
+Mail goes out only once the step it reports is committed, from a thread of its
+own: nobody's request (an editor's sign-off, a reader's report) waits on the
+mail server, and one that is down or drops packets (EMAIL_TIMEOUT) never undoes
+or blocks a step: the failure is logged.
 """
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,6 +18,13 @@ from django.db.models import Q
 from django.urls import reverse
 
 logger = logging.getLogger(__name__)
+# One sender per process: mail goes out in order, and a slow mail server holds no more than one thread.
+_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail")
+
+
+def _in_background(job):
+    """Run `job` on the mail thread; return its future (tests wait on it, or run mail inline)."""
+    return _sender.submit(job)
 
 
 def _one_line(text: str) -> str:
@@ -38,7 +48,7 @@ def _send(subject: str, body: str, users):
         except Exception:  # any mail failure: the step it reports has happened and stays done
             logger.exception("could not send %d review e-mail(s): %s", len(messages), _one_line(subject))
 
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: _in_background(send))
 
 
 def medical_reviewers():

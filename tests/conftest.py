@@ -30,6 +30,14 @@ def empty_page_cache():
     store.clear_backoff()
 
 
+@pytest.fixture(autouse=True)
+def mail_sent_inline(monkeypatch):
+    """Review e-mails go out at once, so tests read them in mail.outbox (test_reports.py tests the mail thread)."""
+    from monographs import notifications
+
+    monkeypatch.setattr(notifications, "_in_background", lambda job: job())
+
+
 @pytest.fixture
 def reviewer(db):
     reviewer, _ = Reviewer.objects.get_or_create(

@@ -104,3 +104,43 @@ def test_reports_wait_in_the_admin_queue_and_count_on_the_home_page(client, demo
     assert (report.status, report.resolution) == ("resolved", "Checked against the label: the text is right.")
     assert editor_client.get(url).status_code == 200  # editors may read the queue
     assert editor_client.post(url, data).status_code == 403  # but not work it
+
+
+def test_a_report_never_waits_on_a_mail_server_that_does_not_answer(
+    client, demo, medical_reviewer, settings, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """The mail server accepts the connection and says nothing (packets dropped): the reader's answer comes first."""
+    import socket
+    import threading
+
+    from monographs import notifications
+
+    sent = []  # the real mail thread, with its future kept so the test can wait for it
+    monkeypatch.setattr(notifications, "_in_background", lambda job: sent.append(notifications._sender.submit(job)))
+    silent = socket.create_server(("127.0.0.1", 0))
+    released = threading.Event()
+    accepted = []
+
+    def hold_connections():
+        connection, _ = silent.accept()
+        accepted.append(connection)
+        released.wait(30)
+        connection.close()
+
+    threading.Thread(target=hold_connections, daemon=True).start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", silent.getsockname()[1]
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 3
+    medical_reviewer.email = "rita@example.org"
+    medical_reviewer.save()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = send(client)
+        assert response.status_code == 302 and ReaderReport.objects.count() == 1
+        assert not released.is_set() and not sent[0].done()  # answered while the mail server still says nothing
+        sent[0].result(timeout=10)  # then the mail thread gives up after EMAIL_TIMEOUT, and says so
+    finally:
+        released.set()
+        silent.close()
+    assert accepted, "the mail thread never reached the mail server"
+    assert any("could not send 1 review e-mail" in record.getMessage() for record in caplog.records)

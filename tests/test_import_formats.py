@@ -372,3 +372,27 @@ def test_the_plain_text_for_json_ld_is_made_when_an_answer_is_written(tmp_path, 
     data = json.loads(page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0])
     page_data = data[0] if isinstance(data, list) else data
     assert page_data["mainEntity"]["acceptedAnswer"]["text"] == "Saved in the admin."
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--updated-since", "2024-13-45"], "--updated-since: expected a date like 2024-03-12, found '2024-13-45'"),
+        (["--drug", "Typo"], "--drug: no drug is called 'Typo'"),
+        (
+            ["--output", "{tmp}/missing/answers.jsonl"],
+            "--output {tmp}/missing/answers.jsonl: No such file or directory.",
+        ),
+        (["--format", "markdown", "--output", "{tmp}/a-file"], "--output {tmp}/a-file is a file"),
+        (["--format", "markdown"], "--format markdown writes one file per answer: give --output DIR."),
+    ],
+)
+def test_export_refuses_bad_arguments_in_one_line_naming_the_argument(demo, tmp_path, args, message):
+    """A CommandError (one line on standard error from a shell, exit status 1), and nothing written."""
+    (tmp_path / "a-file").write_text("kept")
+    out = StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("export_articles", *[arg.replace("{tmp}", str(tmp_path)) for arg in args], stdout=out)
+    assert str(refused.value).startswith(message.replace("{tmp}", str(tmp_path)))
+    assert "\n" not in str(refused.value) and out.getvalue() == ""
+    assert (tmp_path / "a-file").read_text() == "kept" and not (tmp_path / "missing").exists()

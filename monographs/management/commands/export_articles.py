@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from monographs.interchange.formats import jsonl, markdown
-from monographs.models import Article
+from monographs.models import Article, Drug
 
 
 class Command(BaseCommand):
@@ -22,29 +22,37 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="A file (JSON Lines; default: standard output) or a directory (Markdown).")
         parser.add_argument("--state", choices=Article.State.values, help="Only answers in this state.")
         parser.add_argument("--drug", help="Only answers about this drug (brand or generic name, or slug).")
-        parser.add_argument("--updated-since", type=_date, metavar="YYYY-MM-DD", help="Only answers changed since.")
+        parser.add_argument("--updated-since", metavar="YYYY-MM-DD", help="Only answers changed since.")
 
     def handle(self, *args, format, output, state, drug, updated_since, verbosity, **options):
         answers = Article.objects.all()
         if state:
             answers = answers.filter(state=state)
         if drug:
-            answers = answers.filter(
-                Q(drugs__brand_name__iexact=drug) | Q(drugs__generic_name__iexact=drug) | Q(drugs__slug=drug)
-            ).distinct()
+            drugs = Drug.objects.filter(Q(brand_name__iexact=drug) | Q(generic_name__iexact=drug) | Q(slug=drug))
+            if not drugs.exists():
+                raise CommandError(f"--drug: no drug is called {drug!r} (give a brand or generic name, or a slug).")
+            answers = answers.filter(drugs__in=drugs).distinct()
         if updated_since:
-            answers = answers.filter(updated_at__date__gte=updated_since)
-        if format == "markdown":
-            if not output:
-                raise CommandError("--format markdown writes one file per answer: give --output DIR.")
-            count = markdown.write(answers, Path(output))
-        elif output:
-            with open(output, "w", encoding="utf-8", newline="\n") as out:
-                count = jsonl.write(answers, out)
-        else:
-            count = jsonl.write(answers, self.stdout)
+            answers = answers.filter(updated_at__date__gte=_date(updated_since))
+        if format == "markdown" and not output:
+            raise CommandError("--format markdown writes one file per answer: give --output DIR.")
+        if format == "markdown" and Path(output).is_file():
+            raise CommandError(f"--output {output} is a file: --format markdown writes a directory of files.")
+        try:
+            count = self._write(format, output, answers)
+        except OSError as error:
+            raise CommandError(f"--output {output}: {error.strerror or error}.") from None
         if verbosity >= 1 and (output or format == "markdown"):
             self.stderr.write(f"Exported {count} answer{'s' if count != 1 else ''} to {output}.")
+
+    def _write(self, format, output, answers) -> int:
+        if format == "markdown":
+            return markdown.write(answers, Path(output))
+        if output:
+            with open(output, "w", encoding="utf-8", newline="\n") as out:
+                return jsonl.write(answers, out)
+        return jsonl.write(answers, self.stdout)
 
 
 def _date(value):

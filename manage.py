@@ -31,7 +31,12 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
-    execute_from_command_line(sys.argv)
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as error:  # a setting that is missing or wrong: say which, without a traceback
+        sys.exit(f"drugref is not configured: {error}")
 
 
 if __name__ == "__main__":

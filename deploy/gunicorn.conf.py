@@ -31,6 +31,23 @@ logger_class = "drugref.logs.GunicornLogger"
 control_socket_disable = True
 
 
+def when_ready(server):
+    # Say at start-up, plainly, if the database cannot be reached: a typo in DATABASE_URL is not an outage.
+    # The app servers start anyway (answering 503) and reconnect by themselves once it is reachable.
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from drugref.health import database_problem
+
+    try:
+        if problem := database_problem():
+            server.log.error("%s (DATABASE_URL); answering 503 until it can be reached", problem)
+    finally:
+        connections.close_all()  # the workers fork from here: none may inherit this connection
+
+
 def post_worker_init(worker):
     # Each worker retries the purges a cache or front cache has not yet acknowledged (monographs/caching/outbox.py),
     # and carries out the scheduled go-lives and take-downs whose time has come (monographs/editorial.py).

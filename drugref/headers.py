@@ -7,22 +7,7 @@ no eval, no plug-ins, no framing.
 """
 
 from django.conf import settings
-from django.middleware.security import SecurityMiddleware as DjangoSecurityMiddleware
 from django.utils.cache import add_never_cache_headers
-
-
-class SecurityMiddleware(DjangoSecurityMiddleware):
-    """Django's, with its redirect to HTTPS never kept by any cache.
-
-    A front cache that stored the redirect a plain-HTTP request got would send it
-    to HTTPS readers too, and they would loop on it.
-    """
-
-    def process_request(self, request):
-        redirect = super().process_request(request)
-        if redirect is not None:
-            add_never_cache_headers(redirect)
-        return redirect
 
 
 class SecurityHeadersMiddleware:
@@ -41,4 +26,8 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         for name, value in self.headers.items():
             response.headers.setdefault(name, value)
+        if not request.is_secure() and response.get("Location", "").startswith("https://"):
+            # A redirect from plain HTTP to HTTPS is never kept by any cache: a front cache would
+            # send it to HTTPS readers too, and they would loop on it.
+            add_never_cache_headers(response)
         return response

@@ -26,12 +26,24 @@ _migrated = False  # once true for this code, true for the life of the process
 
 
 def _database():
+    return "unavailable" if database_problem() else "ok"
+
+
+def database_problem() -> str:
+    """Return "" if the database answers, else what is wrong in one line, naming where it was looked for."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        return "ok"
-    except DatabaseError:
-        return "unavailable"
+        return ""
+    except DatabaseError as error:
+        settings = connection.settings_dict
+        where = (
+            f"{settings['HOST'] or 'localhost'}:{settings['PORT'] or 5432}"
+            if connection.vendor == "postgresql"
+            else str(settings["NAME"])
+        )
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return f"cannot reach the database at {where}: {reason}"
 
 
 def _cache():
@@ -54,7 +66,7 @@ def _migrations():
 
 
 def _answer(checks):
-    healthy = all(value == "ok" for name, value in checks.items() if name not in ("cache", "purges"))
+    healthy = all(value == "ok" for name, value in checks.items() if name not in ("cache", "purges", "database_error"))
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
 
 
@@ -67,8 +79,11 @@ def healthz(request):
 @require_safe
 @never_cache
 def readyz(request):
-    checks = {"database": _database(), "cache": _cache()}
-    if checks["database"] == "ok":
+    problem = database_problem()
+    checks = {"database": "unavailable" if problem else "ok", "cache": _cache()}
+    if problem:
+        checks["database_error"] = problem  # for whoever deploys: a typo in DATABASE_URL is not an outage
+    else:
         try:
             checks["migrations"] = _migrations()
         except DatabaseError:

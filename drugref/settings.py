@@ -5,6 +5,7 @@ environment (see .env.example). The defaults are safe for production:
 DEBUG is off and a secret key must be given; local development opts in.
 """
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -51,9 +52,9 @@ MIDDLEWARE = [
     # Outermost, so that every response and log line carries the request's id.
     "drugref.logs.RequestIdMiddleware",
     # The security headers go on every response Django makes, refusals below included
-    # (a NUL in the address, a bad Host, a page from the cache).
-    "drugref.headers.SecurityMiddleware",
+    # (a NUL in the address, a bad Host, the redirect to HTTPS, a page from the cache).
     "drugref.headers.SecurityHeadersMiddleware",
+    "django.middleware.security.SecurityMiddleware",
     # Text no field can hold (NUL characters) is a 400 before anything reads it.
     "drugref.request_checks.RejectNulMiddleware",
     # A cached page is served without sessions or authentication.
@@ -94,9 +95,32 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "drugref.wsgi.application"
 
+
+def _url_setting(name, parse, default, example):
+    """Parse the URL in environment variable `name`, or refuse to start naming the variable (never its password)."""
+    value = env.str(name, default=default)
+    scheme = value.split("://")[0] if "://" in value else "no scheme"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # django-environ warns, then returns {}, for an unknown scheme
+            config = parse(value)
+    except (ImproperlyConfigured, ValueError):
+        config = {}
+    if not (config.get("ENGINE") or config.get("BACKEND")):
+        raise ImproperlyConfigured(f"{name} is not a URL drugref can use ({scheme}): set it like {example}")
+    return config
+
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": _url_setting(
+        "DATABASE_URL",
+        env.db_url_config,
+        f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        "postgres://user:password@host:5432/drugref or sqlite:////path/to/db.sqlite3",
+    ),
 }
+if DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+    raise ImproperlyConfigured("DATABASE_URL must be a postgres:// or sqlite:/// URL: drugref runs on those two.")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -113,7 +137,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     options.setdefault("timeout", 20)
     options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": _url_setting(
+        "CACHE_URL", env.cache_url_config, "locmemcache://", "redis://host:6379/0 or locmemcache://"
+    )
+}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "drugref.redis_cache.Cache"
     # A cache that stops answering must cost a request milliseconds, not the worker's timeout.

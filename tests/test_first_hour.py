@@ -75,7 +75,11 @@ def test_every_setting_is_in_the_readme_and_the_env_example():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', (root / "drugref/settings.py").read_text()))
+    read = set(
+        re.findall(
+            r'(?:env(?:\.\w+)?|_url_setting)\(\s*"([A-Z][A-Z0-9_]+)"', (root / "drugref/settings.py").read_text()
+        )
+    )
     read |= set(re.findall(r'environ\.get\("([A-Z][A-Z0-9_]+)"', (root / "deploy/gunicorn.conf.py").read_text()))
     assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "GUNICORN_KEEPALIVE"} <= read  # the patterns still find them
     readme, example = (root / "README.md").read_text(), (root / ".env.example").read_text()

@@ -111,9 +111,16 @@ def test_an_unreachable_database_is_a_503_with_retry_after_under_gunicorn(app_se
     try:
         status, headers, body = http_get(f"http://127.0.0.1:{port}{BESPONSA_URL}", **{"X-Request-ID": "drill-42"})
         health = http_get(f"http://127.0.0.1:{port}/healthz")
+        ready = http_get(f"http://127.0.0.1:{port}/readyz")
     finally:
         stack.stop(server)
     assert health[0] == 503 and json.loads(health[2])["database"] == "unavailable"
+    # Whoever deploys is told plainly where the database was looked for: at start-up, and by /readyz.
+    where = {"postgresql": f"127.0.0.1:{url.split(':')[-1].split('/')[0]}", "sqlite": url.removeprefix("sqlite:///")}
+    expected = f"cannot reach the database at {where[database]}"
+    assert ready[0] == 503 and json.loads(ready[2])["database_error"].startswith(expected)
+    start_up = Path(app_server_log.name).read_text().split("Listening at")[1].split("Booting worker")[0]
+    assert expected in start_up and "(DATABASE_URL)" in start_up
     assert (status, headers["Retry-After"]) == (503, "5")
     assert "Temporarily unavailable" in body and "5432" not in body and "nonexistent" not in body
     # Logged as JSON, with the request id the load balancer gave, the path, the status and the cause.
@@ -232,3 +239,16 @@ def test_the_csrf_failure_page_is_the_sites_own_and_needs_no_inline_style(editor
     html = response.content.decode()
     assert "Your form could not be sent" in html and "<style" not in html and " style=" not in html
     assert "default-src" in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("DATABASE_URL", "notaurl"), ("DATABASE_URL", "mysql://u:secret@db/drugref"), ("CACHE_URL", "redis//cache")],
+)
+def test_a_malformed_url_setting_is_refused_at_start_up_naming_the_variable(variable, value):
+    """One line naming the variable (and never echoing a password), exit status 1: not a KeyError later."""
+    env = clean_environment(**PRODUCTION, **{variable: value, "DRUGREF_ENV_FILE": ""})
+    done = subprocess.run([sys.executable, "manage.py", "check"], cwd=PROJECT, env=env, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"drugref is not configured: {variable} ") and len(done.stderr.splitlines()) == 1
+    assert "secret" not in done.stderr and "Traceback" not in done.stderr

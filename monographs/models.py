@@ -15,12 +15,21 @@ from django.utils.html import strip_tags
 from . import search
 from .rendering import render_markdown
 from .slugs import SLUG_MAX_LENGTH, fixed_url, url_for_slug
+from .text import validate_single_line
 
 
 class Condition(models.Model):
-    name = models.CharField(max_length=200, unique=True, help_text="Full name, e.g. “Acute Lymphoblastic Leukemia”.")
+    name = models.CharField(
+        max_length=200,
+        unique=True,
+        validators=[validate_single_line],
+        help_text="Full name, e.g. “Acute Lymphoblastic Leukemia”.",
+    )
     abbreviation = models.CharField(
-        max_length=30, blank=True, help_text="Short form readers know, e.g. “ALL”. Optional."
+        max_length=30,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="Short form readers know, e.g. “ALL”. Optional.",
     )
     slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, help_text="The condition page's address.")
     summary = models.TextField(blank=True, help_text="A few plain sentences shown on the condition page.")
@@ -48,9 +57,17 @@ class Condition(models.Model):
 
 
 class Drug(models.Model):
-    brand_name = models.CharField(max_length=200, unique=True, help_text="The name on the pack, e.g. “Besponsa”.")
+    brand_name = models.CharField(
+        max_length=200,
+        unique=True,
+        validators=[validate_single_line],
+        help_text="The name on the pack, e.g. “Besponsa”.",
+    )
     generic_name = models.CharField(
-        max_length=200, blank=True, help_text="The active ingredient, e.g. “inotuzumab ozogamicin”."
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="The active ingredient, e.g. “inotuzumab ozogamicin”.",
     )
     slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, help_text="The drug page's address.")
     drug_class = models.CharField("drug class", max_length=200, blank=True, help_text="e.g. “antibody-drug conjugate”.")
@@ -91,10 +108,13 @@ class Drug(models.Model):
 
 
 class Reviewer(models.Model):
-    name = models.CharField(max_length=200, help_text="As printed in the byline, e.g. “Judith Stewart”.")
+    name = models.CharField(
+        max_length=200, validators=[validate_single_line], help_text="As printed in the byline, e.g. “Judith Stewart”."
+    )
     credentials = models.CharField(
         max_length=100,
         blank=True,
+        validators=[validate_single_line],
         help_text="Qualifications printed after the name, e.g. “BPharm”. Leave empty for an organisation "
         "or a name that carries none: the byline then reads “Medically reviewed by NAME.”",
     )
@@ -160,7 +180,7 @@ CREDENTIALS = {
 
 
 class SupportGroup(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[validate_single_line])
     slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, help_text="The group page's address.")
     description = models.TextField(blank=True, help_text="Who the group is for and what it offers.")
     url = models.URLField("external link", blank=True, help_text="The group's own website, if it has one. Optional.")
@@ -265,7 +285,11 @@ class Article(models.Model):
         QUARTER = 91, "Every 3 months"
         HALF_YEAR = 182, "Every 6 months"
 
-    question = models.CharField(max_length=255, help_text="The question as readers ask it; it is the page's heading.")
+    question = models.CharField(
+        max_length=255,
+        validators=[validate_single_line],
+        help_text="The question as readers ask it; it is the page's heading.",
+    )
     slug = models.SlugField(
         max_length=SLUG_MAX_LENGTH,
         help_text="The answer's address: /medical-answers/SLUG/. When a published answer's slug "

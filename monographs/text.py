@@ -20,3 +20,32 @@ def normalise(text: str) -> str:
 def normalised_or_same(value):
     """Return `value` normalised if it is text; anything else (None, a list of ids) as it is."""
     return normalise(value) if isinstance(value, str) else value
+
+
+# Characters a one-line name must not hold: line breaks, and invisible characters that reorder or hide
+# text ("Besponsa \u202egnp.exe" reads "Besponsa exe.png"): bidirectional controls and zero-width characters.
+_NOT_ON_ONE_LINE = {
+    **dict.fromkeys("\n\r\x0b\x0c\x85\u2028\u2029", "a line break"),
+    **dict.fromkeys("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c", "a direction control"),
+    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff", "a zero-width character"),
+}
+
+
+NOT_ON_ONE_LINE = re.compile("[" + re.escape("".join(_NOT_ON_ONE_LINE)) + "]")
+
+
+def single_line_problem(value: str) -> str:
+    """Return what keeps `value` from being one plain line of text (naming the character), or ""."""
+    found = NOT_ON_ONE_LINE.search(value)
+    if found is None:
+        return ""
+    character = found.group()
+    return f"contains {_NOT_ON_ONE_LINE[character]} (U+{ord(character):04X}): keep it to one line of visible text"
+
+
+def validate_single_line(value):
+    """The model fields' validator for one-line names: questions, drug, condition, reviewer and group names."""
+    from django.core.exceptions import ValidationError
+
+    if isinstance(value, str) and (problem := single_line_problem(value)):
+        raise ValidationError(f"This field {problem}.", code="not_single_line")

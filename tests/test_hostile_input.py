@@ -172,3 +172,80 @@ def test_a_save_the_database_refuses_part_way_writes_nothing_and_keeps_the_input
     assert "Typed with care." in html and "Is it safe with food?" in html
     assert not Article.objects.filter(question="Is it safe with food?").exists()
     assert Article.objects.filter(slug="is-it-safe-with-food").count() == 0  # the whole attempt rolled back
+
+
+ONE_LINE_BREAKERS = ["Besponsa \u202egnp.exe", "Two\nlines", "Para\u2029graph", "Hid\u200bden", "Iso\u2066late\u2069"]
+
+
+@pytest.mark.parametrize("name", ONE_LINE_BREAKERS)
+def test_a_question_that_is_not_one_plain_line_is_a_form_error_that_keeps_the_input(superuser_client, name):
+    from .support import form_values
+
+    page = superuser_client.get("/admin/monographs/article/add/").content.decode()
+    data = form_values(page, "article_form") | {"question": [name], "slug": ["odd"], "answer": ["Typed with care."]}
+    response = superuser_client.post("/admin/monographs/article/add/", data)
+    html = response.content.decode()
+    assert response.status_code == 200 and "Typed with care." in html
+    assert "keep it to one line of visible text" in html
+    assert not Article.objects.filter(slug="odd").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("drug/add/", "brand_name"),
+        ("condition/add/", "name"),
+        ("reviewer/add/", "name"),
+        ("supportgroup/add/", "name"),
+    ],
+)
+def test_names_that_are_not_one_plain_line_are_form_errors(superuser_client, path, field):
+    from .support import form_values
+
+    page = superuser_client.get(f"/admin/monographs/{path}").content.decode()
+    form_id = re.search(r'<form[^>]*id="(\w+_form)"', page)[1]
+    data = form_values(page, form_id) | {field: ["Besponsa \u202egnp.exe"], "slug": ["odd-name"]}
+    response = superuser_client.post(f"/admin/monographs/{path}", data)
+    assert response.status_code == 200
+    assert "This field contains a direction control (U+202E)" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("record", "where"),
+    [
+        ({"question": "Is it \u2028safe?"}, "question: contains a line break (U+2028)"),
+        (
+            {"reviewer": {"name": "Judith\u200b Stewart", "credentials": "BPharm"}},
+            "reviewer.name: contains a zero-width",
+        ),
+        ({"drugs": ["Besponsa \u202egnp.exe"]}, "drugs: contains a direction control (U+202E)"),
+    ],
+)
+def test_an_import_with_a_name_not_on_one_line_is_refused_at_its_line_and_field(tmp_path, db, record, where):
+    import json
+    from io import StringIO
+
+    from django.core.management import CommandError
+
+    answer = {"kind": "article", "slug": "odd-one", "question": "Is it safe?", "answer": "Yes.", "state": "draft"}
+    path = tmp_path / "answers.jsonl"
+    path.write_text(json.dumps({"kind": "article", "slug": "fine", "question": "Q?", "answer": "A."}) + "\n")
+    with path.open("a") as out:
+        out.write(json.dumps(answer | record) + "\n")
+    with pytest.raises(CommandError) as refused:
+        call_command("import_articles", str(path), stdout=StringIO(), stderr=StringIO())
+    assert f"{path}:2: {where}" in str(refused.value)
+    assert not Article.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_migration_reports_stored_names_not_on_one_line(capsys, make_article):
+    import importlib
+
+    from django.apps import apps
+
+    make_article(question="Is it \u202esafe?")
+    migration = importlib.import_module("monographs.migrations.0023_names_on_one_line")
+    migration.report_names_not_on_one_line(apps, None)
+    printed = capsys.readouterr().out
+    assert "Warning: Article" in printed and "question contains a direction control (U+202E)" in printed

@@ -22,6 +22,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from monographs.models import Article, Drug
+from monographs.text import NOT_ON_ONE_LINE
 
 from .support import form_values
 
@@ -85,20 +86,26 @@ return bad;
 """
 
 
+def one_line(payload):
+    """The payload as a one-line name may hold it: line breaks and invisible controls are refused there."""
+    return NOT_ON_ONE_LINE.sub(" ", payload)
+
+
 def jsonl_records():
     records = []
-    for n, payload in enumerate(PAYLOADS):
+    for n, whole in enumerate(PAYLOADS):
+        payload = one_line(whole)  # in names; the text fields get it whole
         drug, condition, group = f"Drug {n} {payload}", f"Condition {n} {payload}", f"Group {n} {payload}"
         reviewer = {"name": f"Reviewer {n} {payload}", "credentials": f"PharmD {payload}"}
         records += [
-            {"kind": "drug", "brand_name": drug, "generic_name": f"generic {n} {payload}", "drug_class": payload,
-             "summary": payload, "conditions": [condition]},
-            {"kind": "condition", "name": condition, "abbreviation": payload[:20], "summary": payload},
-            {"kind": "reviewer", **reviewer, "bio": payload},
-            {"kind": "support_group", "name": group, "url": "https://example.org/", "description": payload,
+            {"kind": "drug", "brand_name": drug, "generic_name": f"generic {n} {payload}", "drug_class": whole,
+             "summary": whole, "conditions": [condition]},
+            {"kind": "condition", "name": condition, "abbreviation": payload[:20], "summary": whole},
+            {"kind": "reviewer", **reviewer, "bio": whole},
+            {"kind": "support_group", "name": group, "url": "https://example.org/", "description": whole,
              "conditions": [condition], "drugs": [drug]},
             {"kind": "article", "slug": f"jsonl-{n}", "question": f"Question {n} {payload}"[:255],
-             "summary": payload[:300], "answer": f"Answer {n}.\n\n{payload}\n\nEnd of answer {n}.",
+             "summary": whole[:300], "answer": f"Answer {n}.\n\n{whole}\n\nEnd of answer {n}.",
              "state": "published", "reviewer": reviewer, "reviewed_on": "2024-03-12",
              "drugs": [drug], "conditions": [condition], "support_groups": [group]},
         ]  # fmt: skip
@@ -107,7 +114,7 @@ def jsonl_records():
 
 def markdown_file(n, payload):
     front = {
-        "question": f"Markdown {n} {payload}"[:255],
+        "question": f"Markdown {n} {one_line(payload)}"[:255],
         "summary": payload[:300],
         "state": "published",
         "reviewer": {"name": "Ann Lee", "credentials": "PharmD"},
@@ -119,7 +126,7 @@ def markdown_file(n, payload):
 
 def saved_page(n, payload):
     return (
-        f"Page {n} {payload}\n\nMedically reviewed by Ann Lee, PharmD. Last updated on March 12, 2024.\n\n"
+        f"Page {n} {one_line(payload)}\n\nMedically reviewed by Ann Lee, PharmD. Last updated on March 12, 2024.\n\n"
         f"Official answer\n\n\nFirst paragraph {n}.\n\n{payload}\n\nRelated medical questions\n"
     )
 
@@ -197,7 +204,7 @@ def test_admin_forms_and_the_pages_that_show_them(hostile_browser, hostile_site,
     for n, payload in enumerate(PAYLOADS):
         page = client.get("/admin/monographs/article/add/").content.decode()
         data = form_values(page, "article_form") | {
-            "question": [f"Admin {n} {payload}"[:255]],
+            "question": [f"Admin {n} {one_line(payload)}"[:255]],
             "slug": [f"admin-{n}"],
             "answer": [f"Typed {n}.\r\n\r\n{payload}\r\n"],
             "summary": [payload[:300]],
@@ -206,9 +213,9 @@ def test_admin_forms_and_the_pages_that_show_them(hostile_browser, hostile_site,
         assert client.post("/admin/monographs/article/add/", data).status_code == 302, n
         page = client.get("/admin/monographs/drug/add/").content.decode()
         data = form_values(page, "drug_form") | {
-            "brand_name": [f"Admin drug {n} {payload}"[:200]],
+            "brand_name": [f"Admin drug {n} {one_line(payload)}"[:200]],
             "slug": [f"admin-drug-{n}"],
-            "generic_name": [payload[:200]],
+            "generic_name": [one_line(payload)[:200]],
             "summary": [payload],
         }
         assert client.post("/admin/monographs/drug/add/", data).status_code == 302, n

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import URLValidator, validate_slug
 
 from ..content import LINK_MODELS
 from ..lookups import matching
 from ..models import SUBJECT_KINDS, Article, ArticleRedirect, Condition, Drug, Reviewer, SupportGroup
+from ..text import single_line_problem, validate_single_line
 from .records import ArticleRecord, Problem, SubjectRecord
 
 LINK_FIELDS = tuple(LINK_MODELS)
@@ -30,8 +31,10 @@ def _max_length(model, name):
 def check_record(record, today: date) -> list[Problem]:
     """Return the problems of one record on its own."""
     if isinstance(record, SubjectRecord):
-        return _check_subject(record) + _check_characters(record, [(record.kind, record.name), *record.fields.items()])
+        fields = [(record.kind, record.name), *record.fields.items()]
+        return _check_subject(record) + _check_characters(record, fields) + _check_one_line_subject(record)
     problems = _check_lengths(record) + _check_characters(record, vars(record).items())
+    problems += _check_one_line_answer(record)
     if not record.question:
         problems.append(record.problem("question", "is empty"))
     if not record.answer.strip():
@@ -76,6 +79,37 @@ def _has_nul(value) -> bool:
     if hasattr(value, "__dataclass_fields__"):
         return any(_has_nul(item) for item in vars(value).values())
     return False
+
+
+def _check_one_line_answer(record: ArticleRecord) -> list[Problem]:
+    """The question and the names an answer refers to (its reviewer, drugs, conditions, groups) are one line each."""
+    values = [("question", record.question)]
+    for name in ("reviewer", "drugs", "conditions", "support_groups"):
+        refs = getattr(record, name) or []
+        for ref in refs if isinstance(refs, list) else [refs]:
+            for key, value in vars(ref).items():
+                if isinstance(value, str):  # a list is named by the list (a file gives names), the reviewer by key
+                    values.append((name if isinstance(refs, list) else f"{name}.{key}", value))
+    return [record.problem(name, problem) for name, value in values if (problem := single_line_problem(value))]
+
+
+def _check_one_line_subject(record: SubjectRecord) -> list[Problem]:
+    model, name_field = SUBJECT_KINDS[record.kind].model, SUBJECT_KINDS[record.kind].name_field
+    fields = [(name_field, record.name), *record.fields.items()]
+    return [
+        record.problem(name, problem)
+        for name, value in fields
+        if isinstance(value, str)
+        and validate_single_line in getattr(_field_or_none(model, name), "validators", ())
+        and (problem := single_line_problem(value))
+    ]
+
+
+def _field_or_none(model, name):
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:  # a key the format carries that is no model field: not a name
+        return None
 
 
 def _check_subject(record: SubjectRecord) -> list[Problem]:

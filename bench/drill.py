@@ -53,7 +53,8 @@ PATHS = [
     "/search/?q=liver",
     "/search/?q=leukemia+treatment",
 ]
-CLUSTER = "drugref-drill"
+# A cluster of this run's own: two drills on one machine never drop each other's.
+CLUSTER = f"drugref-drill-{os.getpid()}"
 
 
 class Load:
@@ -91,7 +92,6 @@ class Load:
 
 def postgres_cluster(port):
     version = sorted(os.listdir("/usr/lib/postgresql"), key=int)[-1]
-    subprocess.run(["pg_dropcluster", "--stop", version, CLUSTER], capture_output=True)
     subprocess.run(
         ["pg_createcluster", version, CLUSTER, "-p", str(port), "--", "--auth=trust"], check=True, capture_output=True
     )

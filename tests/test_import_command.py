@@ -175,3 +175,14 @@ def test_reimporting_a_saved_page_keeps_the_review_interval_an_editor_set():
     Article.objects.update(review_interval_days=Article.ReviewInterval.QUARTER)
     assert "1 unchanged" in run(SEED)
     assert Article.objects.get().review_interval_days == Article.ReviewInterval.QUARTER
+
+
+def test_undo_last_undoes_the_latest_import_and_says_so_when_there_is_none(tmp_path):
+    with pytest.raises(CommandError, match=re.escape("--undo last: there is no import batch to undo.")):
+        run(undo="last")
+    run(SEED)
+    assert Article.objects.exists()
+    assert re.search(r"Undid import batch \d+: 0 restored, 1 removed", run(undo="last"))
+    assert not Article.objects.exists()
+    with pytest.raises(CommandError, match=re.escape("--undo: expected a batch number or 'last', found 'latest'.")):
+        run(undo="latest")

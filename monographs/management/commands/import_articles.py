@@ -13,6 +13,7 @@ from tqdm import tqdm
 from monographs.caching import outbox
 from monographs.editorial import UndoRefused, undo_batch
 from monographs.interchange.run import FORMATS, InvalidInput, import_paths
+from monographs.models import ImportBatch
 
 
 class Command(BaseCommand):
@@ -26,7 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="*", metavar="PATH", help="A file, or a directory to search.")
         parser.add_argument("--format", choices=sorted(FORMATS), help="Read every file in this format.")
         parser.add_argument("--dry-run", action="store_true", help="Check and count, but write nothing.")
-        parser.add_argument("--undo", type=int, metavar="BATCH_ID", help="Undo the import batch with this number.")
+        parser.add_argument(
+            "--undo", metavar="BATCH_ID", help="Undo the import batch with this number, or the latest with 'last'."
+        )
         parser.add_argument(
             "--on-draft",
             choices=["merge", "refuse"],
@@ -77,6 +80,7 @@ class Command(BaseCommand):
         return progress
 
     def _undo(self, batch_id, verbosity):
+        batch_id = _batch_number(batch_id)
         try:
             restored, removed = undo_batch(batch_id)
         except UndoRefused as refusal:
@@ -96,3 +100,16 @@ class Command(BaseCommand):
                 "readers may see old pages until they are. The app servers retry every few seconds; "
                 "`manage.py deliver_purges --wait 60` waits for it."
             )
+
+
+def _batch_number(value: str) -> int:
+    """Return the batch `--undo` names: a number, or 'last' for the latest import not yet undone."""
+    if value == "last":
+        batch = ImportBatch.objects.filter(undone_at=None).order_by("-pk").first()
+        if batch is None:
+            raise CommandError("--undo last: there is no import batch to undo.")
+        return batch.pk
+    try:
+        return int(value)
+    except ValueError:
+        raise CommandError(f"--undo: expected a batch number or 'last', found {value!r}.") from None

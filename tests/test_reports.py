@@ -106,6 +106,15 @@ def test_reports_wait_in_the_admin_queue_and_count_on_the_home_page(client, demo
     assert editor_client.post(url, data).status_code == 403  # but not work it
 
 
+def test_a_readers_address_is_shown_only_to_those_who_work_the_queue(client, demo, reviewer_client, editor_client):
+    send(client, email="reader@example.org")
+    url = f"/admin/monographs/readerreport/{ReaderReport.objects.get().pk}/change/"
+    assert "reader@example.org" in reviewer_client.get(url).content.decode()
+    page = editor_client.get(url)
+    assert page.status_code == 200 and "The dose seems wrong." in page.content.decode()
+    assert "reader@example.org" not in page.content.decode()
+
+
 def test_a_report_never_waits_on_a_mail_server_that_does_not_answer(
     client, demo, medical_reviewer, settings, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):

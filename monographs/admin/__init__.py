@@ -73,6 +73,11 @@ class ReaderReportAdmin(ModelAdmin):
     def has_add_permission(self, request):
         return False  # reports come from readers
 
+    def get_fields(self, request, obj=None):
+        # A reader's address is for those who work the queue (and may answer them), not every editor.
+        fields = super().get_fields(request, obj)
+        return fields if self.has_change_permission(request, obj) else [f for f in fields if f != "email"]
+
 
 @admin.register(Page)
 class PageAdmin(ModelAdmin):

@@ -20,9 +20,15 @@ node_modules/.installed: package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# An app server needs the runtime requirements only: no test tools.
+$(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+# Development and tests add their tools to it.
+$(VENV)/.installed: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
@@ -36,13 +42,6 @@ run: install .env
 	$(BIN)/python manage.py load_demo --base-url http://$(HOST):$(PORT) --demo-accounts
 	@echo "  Sign in to the admin with a demo account above, or create your own: $(BIN)/python manage.py createsuperuser"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
-
-# An app server needs the runtime requirements only: no test tools.
-$(VENV)/.runtime: requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
-	touch $@
 
 # The production server on the configured database and cache (DATABASE_URL, CACHE_URL, ...; see .env.example).
 serve: $(VENV)/.runtime

@@ -298,7 +298,7 @@ def reviewer_for(user) -> Reviewer:
     if reviewer is None:
         raise EditorialError(
             "Your account is not linked to a reviewer profile, so a sign-off could not name you. "
-            "Ask an administrator to link it under Reviewers."
+            "Ask an administrator to link it under Reviewers (or to add you with manage.py add_staff)."
         )
     return reviewer
 
@@ -402,19 +402,16 @@ def why_not_you(article: Article, revision: Revision, user) -> str:
     """Return why `user` is not offered the sign-off of `revision` (in review), or "" if they are."""
     if not user.has_perm(SIGN_OFF_PERMISSION):
         return "Your account is not in the Medical reviewers group, so it cannot sign off answers."
-    if not Reviewer.objects.filter(user=user).exists():
-        return (
-            "Your account is not linked to a reviewer profile, so a sign-off could not name you: "
-            "ask an administrator to link it under Reviewers (or to add you with manage.py add_staff)."
-        )
+    try:
+        reviewer_for(user)
+    except EditorialError as refusal:
+        return str(refusal)
     return sign_off_refusal(article, revision, user)
 
 
 def who_may_sign_off(article: Article, revision: Revision) -> list[Reviewer]:
     """Return the reviewers whose accounts may sign off `revision` now: its second pair of eyes."""
-    from .notifications import medical_reviewers
-
-    reviewers = Reviewer.objects.filter(user__in=medical_reviewers()).select_related("user")
+    reviewers = Reviewer.objects.filter(user__in=notifications.medical_reviewers()).select_related("user")
     if settings.DRUGREF_SAME_PERSON_SIGN_OFF:
         return list(reviewers)
     authors = set(authors_since_sign_off(article, revision.number))

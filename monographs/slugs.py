@@ -5,6 +5,8 @@ from functools import lru_cache
 from django.urls import get_script_prefix, reverse
 from django.utils.text import slugify
 
+from .lookups import any_of
+
 SLUG_MAX_LENGTH = 200
 # Stands in for a slug while reversing: it is a valid slug, and no real one.
 _MARK = "slug-mark-7f3a9c"
@@ -16,6 +18,21 @@ def slug_for(text: str) -> str:
     if len(slug) > SLUG_MAX_LENGTH:
         slug = slug[:SLUG_MAX_LENGTH].rsplit("-", 1)[0]
     return slug
+
+
+def give_slugs(model, objects, name_field):
+    """Give new objects (drugs, conditions, groups, reviewers) slugs from their names that no row uses yet."""
+    bases = [slug_for(getattr(obj, name_field)) or "item" for obj in objects]
+    taken = set(model.objects.filter(any_of("slug", set(bases))).values_list("slug", flat=True))
+    for base in {base for base in bases if base in taken}:
+        taken |= set(model.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
+    for obj, base in zip(objects, bases, strict=True):
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        obj.slug = slug
+        taken.add(slug)
 
 
 def url_for_slug(viewname: str, slug: str) -> str:

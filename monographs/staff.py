@@ -12,7 +12,7 @@ from django.db import transaction
 
 from .models import Reviewer
 from .roles import EDITORS, MEDICAL_REVIEWERS
-from .slugs import slug_for
+from .slugs import give_slugs
 
 ROLES = {"editor": EDITORS, "reviewer": MEDICAL_REVIEWERS}
 
@@ -65,8 +65,7 @@ def _profile(user, name, credentials) -> Reviewer:
         existing.user = user
         existing.save(update_fields=["user"])
         return existing
-    slug, number = slug_for(name), 1
-    while Reviewer.objects.filter(slug=slug).exists():
-        number += 1
-        slug = f"{slug_for(name)}-{number}"
-    return Reviewer.objects.create(name=name, credentials=credentials, slug=slug, user=user)
+    reviewer = Reviewer(name=name, credentials=credentials, user=user)
+    give_slugs(Reviewer, [reviewer], "name")
+    reviewer.save()
+    return reviewer

@@ -93,7 +93,7 @@ def test_markdown_is_rendered_in_one_place_per_model():
 ANSWER_WRITERS = {"monographs.editorial", "monographs.content"}
 LIFECYCLE_FIELDS = {"state", "slug"}
 # Functions that set the slug of something other than an answer.
-NOT_ANSWERS = {"_give_slugs"}  # interchange/load.py: new drugs', conditions' and groups' addresses
+NOT_ANSWERS = {"give_slugs"}  # slugs.py: new drugs', conditions', groups' and reviewers' addresses
 
 
 def _answer_writes(tree) -> list[int]:

@@ -23,7 +23,7 @@ from ..caching.purge import purge
 from ..content import CONTENT_FIELDS, FIELDS, LINK_MODELS, with_relations
 from ..lookups import any_of, matching
 from ..models import KIND_OF_LIST, SUBJECT_KINDS, Article, ImportBatch, Revision
-from ..slugs import slug_for
+from ..slugs import give_slugs
 from .fast.background import ahead
 from .records import ArticleRecord, InvalidInput, SubjectRecord
 
@@ -120,7 +120,7 @@ class Loader:
             if isinstance(spec, SubjectRecord):
                 relations[key] = (obj, {rel: spec.fields[rel] for rel in subject.lists if rel in spec.fields})
             existing[key] = obj
-        _give_slugs(model, new, name_field)
+        give_slugs(model, new, name_field)
         model.objects.bulk_create(new, batch_size=BATCH)
         self.wrote |= bool(new or changed)
         if changed:
@@ -435,18 +435,3 @@ def _plain_fields(spec):
     if isinstance(spec, SubjectRecord):
         return {k: v for k, v in spec.fields.items() if k not in ("conditions", "drugs")}
     return {k: v for k, v in spec.items() if k != "name"}
-
-
-def _give_slugs(model, objects, name_field):
-    """Give new subjects slugs that no row uses yet."""
-    bases = [slug_for(getattr(obj, name_field)) or "item" for obj in objects]
-    taken = set(model.objects.filter(any_of("slug", set(bases))).values_list("slug", flat=True))
-    for base in {base for base in bases if base in taken}:
-        taken |= set(model.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
-    for obj, base in zip(objects, bases, strict=True):
-        slug, n = base, 1
-        while slug in taken:
-            n += 1
-            slug = f"{base}-{n}"
-        obj.slug = slug
-        taken.add(slug)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 
 from ..content import LINK_MODELS
@@ -31,8 +31,7 @@ def _max_length(model, name):
 def check_record(record, today: date) -> list[Problem]:
     """Return the problems of one record on its own."""
     if isinstance(record, SubjectRecord):
-        fields = [(record.kind, record.name), *record.fields.items()]
-        return _check_subject(record) + _check_characters(record, fields) + _check_one_line_subject(record)
+        return _check_subject(record) + _check_characters(record, [(record.kind, record.name), *record.fields.items()])
     problems = _check_lengths(record) + _check_characters(record, vars(record).items())
     problems += _check_one_line_answer(record)
     if not record.question:
@@ -93,32 +92,19 @@ def _check_one_line_answer(record: ArticleRecord) -> list[Problem]:
     return [record.problem(name, problem) for name, value in values if (problem := single_line_problem(value))]
 
 
-def _check_one_line_subject(record: SubjectRecord) -> list[Problem]:
-    model, name_field = SUBJECT_KINDS[record.kind].model, SUBJECT_KINDS[record.kind].name_field
-    fields = [(name_field, record.name), *record.fields.items()]
-    return [
-        record.problem(name, problem)
-        for name, value in fields
-        if isinstance(value, str)
-        and validate_single_line in getattr(_field_or_none(model, name), "validators", ())
-        and (problem := single_line_problem(value))
-    ]
-
-
-def _field_or_none(model, name):
-    try:
-        return model._meta.get_field(name)
-    except FieldDoesNotExist:  # a key the format carries that is no model field: not a name
-        return None
-
-
 def _check_subject(record: SubjectRecord) -> list[Problem]:
     model, name_field = SUBJECT_KINDS[record.kind].model, SUBJECT_KINDS[record.kind].name_field
     problems = []
     for field_name, value in [(name_field, record.name), *record.fields.items()]:
-        limit = _max_length(model, field_name) if not isinstance(value, list) else None
-        if limit and len(value) > limit:
-            problems.append(record.problem(field_name, f"is {len(value)} characters long, at most {limit} fit"))
+        if isinstance(value, list):
+            continue
+        field = model._meta.get_field(field_name)
+        if field.max_length and len(value) > field.max_length:
+            problems.append(
+                record.problem(field_name, f"is {len(value)} characters long, at most {field.max_length} fit")
+            )
+        if validate_single_line in field.validators and (problem := single_line_problem(value)):
+            problems.append(record.problem(field_name, problem))
     if record.kind == "support_group" and record.fields.get("url"):
         try:
             URLValidator()(record.fields["url"])

@@ -56,20 +56,14 @@ class Migration(migrations.Migration):
 
 def report_names_not_on_one_line(apps, schema_editor):
     """Say which stored names break the new rule; they stay as they are until someone edits them."""
-    from monographs.text import single_line_problem
-
-    fields = {
-        "Article": ["question"],
-        "Condition": ["name", "abbreviation"],
-        "Drug": ["brand_name", "generic_name"],
-        "Reviewer": ["name", "credentials"],
-        "SupportGroup": ["name"],
-    }
-    for model_name, names in fields.items():
-        for row in apps.get_model("monographs", model_name).objects.values("pk", *names).iterator():
+    for model in apps.get_app_config("monographs").get_models():
+        names = [f.name for f in model._meta.fields if monographs.text.validate_single_line in f.validators]
+        if not names:
+            continue
+        for row in model.objects.values("pk", *names).iterator():
             for name in names:
-                if problem := single_line_problem(row[name] or ""):
-                    print(f"\n  Warning: {model_name} {row['pk']}, {name} {problem}: edit it in the admin.", end="")
+                if problem := monographs.text.single_line_problem(row[name] or ""):
+                    print(f"\n  Warning: {model.__name__} {row['pk']}, {name} {problem}: edit it in the admin.", end="")
 
 
 Migration.operations.append(migrations.RunPython(report_names_not_on_one_line, migrations.RunPython.noop, elidable=True))

@@ -13,6 +13,7 @@ from django.db import transaction
 from .models import Reviewer
 from .roles import EDITORS, MEDICAL_REVIEWERS
 from .slugs import give_slugs
+from .text import single_line_problem
 
 ROLES = {"editor": EDITORS, "reviewer": MEDICAL_REVIEWERS}
 
@@ -36,6 +37,9 @@ def add_staff(*, email, role, name="", credentials="", username="", password=Non
         raise StaffError(f"EMAIL {email!r} is not an e-mail address.") from None
     if role == "reviewer" and not name.strip():
         raise StaffError('--name is required for a reviewer: the byline prints it, e.g. --name "Judith Stewart".')
+    for argument, value in (("--name", name), ("--credentials", credentials)):
+        if problem := single_line_problem(value):
+            raise StaffError(f"{argument} {problem}.")
     username = username or email.split("@")[0]
     user, created = User.objects.get_or_create(username=username, defaults={"email": email})
     if not created and user.email and user.email.lower() != email.lower():
@@ -49,6 +53,8 @@ def add_staff(*, email, role, name="", credentials="", username="", password=Non
         chosen = password or secrets.token_urlsafe(12)
         user.set_password(chosen)
     user.save()
+    # One role: a reviewer made an editor can no longer sign off.
+    user.groups.remove(*Group.objects.filter(name__in=ROLES.values()).exclude(name=ROLES[role]))
     user.groups.add(Group.objects.get(name=ROLES[role]))
     reviewer = _profile(user, name.strip(), credentials.strip()) if role == "reviewer" else None
     return user, reviewer, chosen

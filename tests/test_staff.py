@@ -44,6 +44,7 @@ def test_add_staff_makes_an_editor_who_cannot_sign_off():
         (["--role", "editor", "not-an-address"], "EMAIL 'not-an-address' is not an e-mail address."),
         (["--role", "reviewer", "x@example.org"], "--name is required for a reviewer"),
         (["--role", "editor", "--username", "taken", "y@example.org"], "--username 'taken' belongs to another"),
+        (["--role", "reviewer", "--name", "Judith \u202eStewart", "z@example.org"], "--name contains a direction"),
     ],
 )
 def test_add_staff_refuses_bad_input_in_one_line_and_changes_nothing(args, message):
@@ -53,6 +54,17 @@ def test_add_staff_refuses_bad_input_in_one_line_and_changes_nothing(args, messa
         _add_staff(*args)
     assert message in str(refused.value) and "\n" not in str(refused.value)
     assert list(User.objects.values_list("username", "is_staff")) == before
+
+
+@pytest.mark.django_db
+def test_add_staff_run_again_changes_the_role_and_keeps_the_password(client):
+    printed = _add_staff("--role", "reviewer", "--name", "Judith Stewart", "j@example.org")
+    password = printed.split("Password: ")[1].split()[0]
+    assert "Password unchanged." in _add_staff("--role", "editor", "j@example.org")
+    user = User.objects.get(username="j")
+    assert [group.name for group in user.groups.all()] == ["Editors"]
+    assert not user.has_perm(editorial.SIGN_OFF_PERMISSION)
+    assert client.login(username="j", password=password)
 
 
 @pytest.mark.django_db

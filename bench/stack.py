@@ -60,7 +60,8 @@ def gunicorn(port, env, workers=2, log=None):
         [str(GUNICORN), "--config", str(GUNICORN_CONF), "drugref.wsgi"],
         cwd=ROOT,
         env={
-            **os.environ,
+            # As a new shell has it: the app names its own settings module (a test run exports one).
+            **{name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"},
             "GUNICORN_WORKERS": str(workers),
             "GUNICORN_THREADS": "1",
             **env,

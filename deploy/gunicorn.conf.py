@@ -36,6 +36,7 @@ def when_ready(server):
     # The app servers start anyway (answering 503) and reconnect by themselves once it is reachable.
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drugref.settings")  # as drugref/wsgi.py, not yet imported here
     django.setup()
     from django.db import connections
 

@@ -31,6 +31,8 @@ class Command(BaseCommand):
     def handle(self, *args, base_url, demo_accounts, verbosity, **options):
         if demo_accounts and not settings.DEBUG:
             raise CommandError("--demo-accounts is for local development only: it needs DJANGO_DEBUG=true.")
+        if base_url and not base_url.startswith(("http://", "https://")):
+            raise CommandError(f"--base-url: expected an address like http://127.0.0.1:8000, found {base_url!r}.")
         besponsa = load_demo()
         accounts = [add_staff(**account, replace_password=True) for account in DEMO_ACCOUNTS] if demo_accounts else []
         if verbosity >= 1:

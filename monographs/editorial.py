@@ -10,6 +10,7 @@ revision, and only then is its content copied to the live answer.
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -22,7 +23,17 @@ from .caching import tags as cache_tags
 from .caching.purge import purge
 from .content import FIELDS, LINK_MODELS, apply_content, changed_fields, live_content, snapshot, three_way
 from .lookups import any_of
-from .models import Article, ArticleEvent, ArticleRedirect, ImportBatch, Reviewer, Revision, ScheduledChange, SignOff
+from .models import (
+    SUBJECT_KINDS,
+    Article,
+    ArticleEvent,
+    ArticleRedirect,
+    ImportBatch,
+    Reviewer,
+    Revision,
+    ScheduledChange,
+    SignOff,
+)
 
 SIGN_OFF_PERMISSION = "monographs.sign_off_article"
 WITHDRAW_PERMISSION = "monographs.withdraw_article"
@@ -775,9 +786,16 @@ class UndoRefused(Exception):
     """The batch cannot be undone without losing later work; nothing was changed."""
 
 
+class Undone(NamedTuple):
+    restored: int  # answers put back as they were
+    removed: int  # answers the batch created, deleted
+    subjects_restored: int
+    subjects_removed: int
+
+
 @transaction.atomic
-def undo_batch(batch_id: int) -> tuple[int, int]:
-    """Undo batch `batch_id`; return (answers restored, answers removed)."""
+def undo_batch(batch_id: int) -> Undone:
+    """Undo batch `batch_id`: its answers, then the subjects (drugs, conditions, ...) it made or changed."""
     batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
     if batch is None:
         raise UndoRefused(f"There is no import batch {batch_id}.")
@@ -829,7 +847,49 @@ def undo_batch(batch_id: int) -> tuple[int, int]:
         purges |= cache_tags.answer_change(article.pk, before, live_content(article))
         restored += 1
     record_revisions(undone, source=Revision.Source.UNDO, note=f"Undid import batch {batch_id}")
+    subjects_restored, subjects_removed = _undo_subjects(batch)  # after the answers, which may name them
     purge(purges)
     batch.undone_at = timezone.now()
     batch.save(update_fields=["undone_at"])
+    return Undone(restored, removed, subjects_restored, subjects_removed)
+
+
+def _undo_subjects(batch) -> tuple[int, int]:
+    """Put back the subjects `batch` changed and delete those it made; refuse where that would lose later work.
+
+    Saves, deletes and relation changes go through the ORM, so their pages are purged as an editor's would be.
+    """
+    restored = removed = 0
+    for change in reversed(batch.subjects):
+        kind = SUBJECT_KINDS[change["kind"]]
+        obj = kind.model.objects.filter(pk=change["pk"]).first()
+        if obj is None:
+            continue  # deleted since: nothing to put back
+        name = f"{kind.name.replace('_', ' ')} {getattr(obj, kind.name_field)!r}"
+        if change.get("created"):
+            users = sum(getattr(obj, rel.get_accessor_name()).count() for rel in obj._meta.related_objects)
+            if users:
+                raise UndoRefused(
+                    f"Import batch {batch.pk} cannot be undone: it made the {name}, which {users} other "
+                    "record(s) now name."
+                )
+            obj.delete()
+            removed += 1
+            continue
+        fields, relations = change.get("fields", {}), change.get("relations", {})
+        later = [f for f, (_, after) in fields.items() if getattr(obj, f) != after]
+        now = {r: sorted(getattr(obj, r).values_list("pk", flat=True)) for r in relations}
+        later += [r for r, (_, after) in relations.items() if now[r] != after]
+        if later:
+            raise UndoRefused(
+                f"Import batch {batch.pk} cannot be undone: the {name} was changed after the import "
+                f"({', '.join(later)})."
+            )
+        for attr, (before, _) in fields.items():
+            setattr(obj, attr, before)
+        if fields:
+            obj.save(update_fields=list(fields))
+        for relation, (before, _) in relations.items():
+            getattr(obj, relation).set(before)
+        restored += 1
     return restored, removed

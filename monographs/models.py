@@ -545,6 +545,10 @@ class ImportBatch(models.Model):
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
+    # What it did to drugs, conditions, reviewers and support groups, so that an undo can put them back:
+    # [{"kind", "pk", "created": true} or {"kind", "pk", "fields": {name: [before, after]},
+    #   "relations": {name: [ids before, ids after]}}].
+    subjects = models.JSONField(default=list, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

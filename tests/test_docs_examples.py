@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from monographs.models import Article, Drug
+from monographs.models import SUBJECT_KINDS, Article, Drug
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "import-format.md"
 
@@ -32,19 +32,33 @@ def test_the_page_has_its_examples():
 
 @pytest.mark.parametrize(("name", "body"), examples(), ids=lambda value: value[:40] if isinstance(value, str) else "")
 def test_an_example_imports_into_the_demo_and_is_undone(demo, tmp_path, name, body):
-    before = _answers()
+    before = _everything()
     path = tmp_path / name
     path.write_text(body, encoding="utf-8")
     printed = StringIO()
     call_command("import_articles", str(path), stdout=printed)
-    if '"kind": "drug"' in body:  # subjects only: they are written, but a batch counts and undoes answers alone
-        assert Drug.objects.filter(brand_name="Examplinib").exists() and _answers() == before
-        return
-    assert re.search(r"Import batch \d+: 1 created", printed.getvalue()), printed.getvalue()
-    assert _answers() != before
+    if '"kind": "drug"' in body:  # subjects only
+        assert "Import batch" in printed.getvalue() and "subjects: 4 created, 0 updated" in printed.getvalue()
+        assert Drug.objects.filter(brand_name="Examplinib").exists()
+    else:
+        assert re.search(r"Import batch \d+: 1 created", printed.getvalue()), printed.getvalue()
+    assert _everything() != before
     call_command("import_articles", undo="last", stdout=StringIO())
-    assert _answers() == before
+    assert _everything() == before
 
 
-def _answers():
-    return sorted(Article.objects.values_list("slug", "state", "question", "answer", "summary"))
+def _everything():
+    """The answers, and every subject with its lists."""
+    answers = sorted(Article.objects.values_list("slug", "state", "question", "answer", "summary"))
+    subjects = {
+        kind.name: sorted(
+            (
+                str(obj),
+                *(getattr(obj, f) for f in kind.fields if f not in kind.lists),
+                *(sorted(getattr(obj, r).values_list("pk", flat=True)) for r in kind.lists),
+            )
+            for obj in kind.model.objects.all()
+        )
+        for kind in SUBJECT_KINDS.values()
+    }
+    return answers, subjects

@@ -186,3 +186,43 @@ def test_undo_last_undoes_the_latest_import_and_says_so_when_there_is_none(tmp_p
     assert not Article.objects.exists()
     with pytest.raises(CommandError, match=re.escape("--undo: expected a batch number or 'last', found 'latest'.")):
         run(undo="latest")
+
+
+SUBJECT_CHANGES = (
+    '{"kind": "drug", "brand_name": "Besponsa", "generic_name": "inotuzumab ozogamicin", "summary": "...", '
+    '"conditions": ["Example condition"]}\n'
+    '{"kind": "condition", "name": "Example condition", "summary": "An invented condition."}\n'
+)
+
+
+def _besponsa():
+    drug = Drug.objects.get(brand_name="Besponsa")
+    return drug.summary, sorted(drug.conditions.values_list("name", flat=True))
+
+
+def test_an_import_counts_the_subjects_it_changes_and_undo_puts_them_back(demo, tmp_path):
+    before, conditions = _besponsa(), Condition.objects.count()
+    printed = run(write(tmp_path, "subjects.jsonl", SUBJECT_CHANGES))
+    assert re.search(r"Import batch \d+: 0 created, 0 updated, 0 unchanged; subjects: 1 created, 1 updated", printed)
+    assert _besponsa() == ("...", ["Example condition"])
+    undone = run(undo="last")
+    assert re.search(r"Undid import batch \d+: 0 restored, 0 removed; subjects: 1 restored, 1 removed", undone)
+    assert _besponsa() == before and Condition.objects.count() == conditions
+
+
+def test_undo_refuses_to_lose_later_work_on_a_subject_and_changes_nothing(demo, tmp_path, make_article):
+    run(write(tmp_path, "subjects.jsonl", SUBJECT_CHANGES))
+    drug = Drug.objects.get(brand_name="Besponsa")
+    drug.summary = "An editor's summary."
+    drug.save()
+    with pytest.raises(CommandError, match=r"the drug 'Besponsa' was changed after the import \(summary\)"):
+        run(undo="last")
+    assert _besponsa() == ("An editor's summary.", ["Example condition"])
+
+    drug.summary = "..."
+    drug.save()
+    example = Condition.objects.get(name="Example condition")
+    make_article(question="Is the example condition real?").conditions.add(example)
+    with pytest.raises(CommandError, match=r"it made the condition 'Example condition', which 1 other record"):
+        run(undo="last")
+    assert _besponsa() == ("...", ["Example condition"])

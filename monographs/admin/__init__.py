@@ -90,10 +90,15 @@ class PageAdmin(ModelAdmin):
 class ImportBatchAdmin(ModelAdmin):
     """Import runs, for the record: they are made and undone with import_articles, not here."""
 
-    list_display = ["pk", "started_at", "run_by", "created", "updated", "unchanged", "undone_at"]
+    list_display = ["pk", "started_at", "run_by", "created", "updated", "unchanged", "subjects_changed", "undone_at"]
     list_filter = ["undone_at"]
     # No date_hierarchy: Django's raises (a 500) on out-of-range years in its parameters; the list is short.
     readonly_fields = ["started_at", "finished_at", "run_by", "files", "created", "updated", "unchanged", "undone_at"]
+    exclude = ["subjects"]
+
+    @admin.display(description="drugs, conditions, reviewers, groups")
+    def subjects_changed(self, obj):
+        return len(obj.subjects)
 
     def has_add_permission(self, request):
         return False

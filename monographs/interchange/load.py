@@ -59,6 +59,13 @@ class LoadResult:
     updated: dict[str, list[str]] = field(default_factory=dict)
     unchanged: int = 0
     batch: ImportBatch | None = None
+    # Drugs, conditions, reviewers and support groups: (kind, id) -> what the run did, as the batch keeps it.
+    subjects: dict = field(default_factory=dict)
+
+    def subject_counts(self) -> tuple[int, int]:
+        """Return (subjects created, subjects updated)."""
+        created = sum(1 for change in self.subjects.values() if change.get("created"))
+        return created, len(self.subjects) - created
 
 
 class Loader:
@@ -112,16 +119,20 @@ class Loader:
                 obj = model(**{name_field: name}, **fields)
                 new.append(obj)
             elif isinstance(spec, SubjectRecord):
-                for attr, value in fields.items():
-                    if getattr(obj, attr) != value:
-                        setattr(obj, attr, value)
-                        changed.add(attr)
-                        touched.append(obj)
+                diff = {a: [getattr(obj, a), value] for a, value in fields.items() if getattr(obj, a) != value}
+                for attr, (_, value) in diff.items():
+                    setattr(obj, attr, value)
+                if diff:
+                    changed |= diff.keys()
+                    touched.append(obj)
+                    self._subject_changed(kind, obj.pk)["fields"] = diff
             if isinstance(spec, SubjectRecord):
                 relations[key] = (obj, {rel: spec.fields[rel] for rel in subject.lists if rel in spec.fields})
             existing[key] = obj
         give_slugs(model, new, name_field)
         model.objects.bulk_create(new, batch_size=BATCH)
+        for obj in new:
+            self._subject_changed(kind, obj.pk)["created"] = True
         self.wrote |= bool(new or changed)
         if changed:
             model.objects.bulk_update([o for o in existing.values() if o.pk], list(changed), batch_size=BATCH)
@@ -149,12 +160,19 @@ class Loader:
                 wanted = {self.ids[target_kind][name.lower()] for name in names}
                 if wanted != current[obj.pk]:
                     stale.append(obj.pk)
+                    change = self._subject_changed(kind, obj.pk)
+                    if not change.get("created"):
+                        change.setdefault("relations", {})[relation] = [sorted(current[obj.pk]), sorted(wanted)]
                     self.purges.add(cache_tags.for_object(obj))
                     self.purges.update(cache_tags.for_pk(target_model, pk) for pk in wanted)
                     rows += [through(**{own: obj.pk, other: pk}) for pk in wanted]
             through.objects.filter(**{f"{own}__in": stale}).delete()
             through.objects.bulk_create(rows, batch_size=BATCH)
             self.wrote |= bool(stale)
+
+    def _subject_changed(self, kind, pk) -> dict:
+        """Return the record of what this run did to one subject, for the batch (and its undo)."""
+        return self.result.subjects.setdefault((kind, pk), {"kind": kind, "pk": pk})
 
     # Answers
 
@@ -336,6 +354,7 @@ class Loader:
             batch = self._batch()
             batch.finished_at = timezone.now()
             batch.created, batch.updated, batch.unchanged = len(result.created), len(result.updated), result.unchanged
+            batch.subjects = list(result.subjects.values())
             batch.save()
         result.batch = self.batch
         purge(self.purges)

@@ -62,6 +62,9 @@ class Command(BaseCommand):
         self._report_purges()
         if verbosity >= 1:
             counts = f"{len(result.created)} created, {len(result.updated)} updated, {result.unchanged} unchanged"
+            subjects_created, subjects_updated = result.subject_counts()
+            if subjects_created or subjects_updated:
+                counts += f"; subjects: {subjects_created} created, {subjects_updated} updated"
             elapsed = f"in {time.monotonic() - started:.1f} s"
             if dry_run:
                 self.stdout.write(self.style.SUCCESS(f"Dry run, nothing written: would have {counts}; 0 invalid."))
@@ -82,14 +85,15 @@ class Command(BaseCommand):
     def _undo(self, batch_id, verbosity):
         batch_id = _batch_number(batch_id)
         try:
-            restored, removed = undo_batch(batch_id)
+            undone = undo_batch(batch_id)
         except UndoRefused as refusal:
             raise CommandError(str(refusal)) from None
         self._report_purges()
         if verbosity >= 1:
-            self.stdout.write(
-                self.style.SUCCESS(f"Undid import batch {batch_id}: {restored} restored, {removed} removed.")
-            )
+            counts = f"{undone.restored} restored, {undone.removed} removed"
+            if undone.subjects_restored or undone.subjects_removed:
+                counts += f"; subjects: {undone.subjects_restored} restored, {undone.subjects_removed} removed"
+            self.stdout.write(self.style.SUCCESS(f"Undid import batch {batch_id}: {counts}."))
 
     def _report_purges(self):
         """Say so if a cache has not yet acknowledged the purge of what changed (the app servers keep trying)."""

@@ -867,14 +867,10 @@ def _undo_subjects(batch) -> tuple[int, int]:
             continue  # deleted since: nothing to put back
         name = f"{kind.name.replace('_', ' ')} {getattr(obj, kind.name_field)!r}"
         if change.get("created"):
-            users = sum(getattr(obj, rel.get_accessor_name()).count() for rel in obj._meta.related_objects)
-            if users:
-                raise UndoRefused(
-                    f"Import batch {batch.pk} cannot be undone: it made the {name}, which {users} other "
-                    "record(s) now name."
-                )
-            obj.delete()
-            removed += 1
+            # Kept where something still names it (another answer, a sign-off in an answer's history).
+            if not any(getattr(obj, rel.get_accessor_name()).exists() for rel in obj._meta.related_objects):
+                obj.delete()
+                removed += 1
             continue
         fields, relations = change.get("fields", {}), change.get("relations", {})
         later = [f for f, (_, after) in fields.items() if getattr(obj, f) != after]

@@ -15,10 +15,31 @@ from django.utils.html import strip_tags
 from . import search
 from .rendering import render_markdown
 from .slugs import SLUG_MAX_LENGTH, fixed_url, url_for_slug
-from .text import validate_single_line
+from .text import name_list, validate_name_list, validate_single_line
+
+OTHER_NAMES_HELP = (
+    "Other names readers search for, one a line: US and UK spellings, international and lay names "
+    "(e.g. {example}). Search finds by any of them what it finds by the main name."
+)
 
 
-class Condition(models.Model):
+class OtherNames:
+    """A drug's or condition's other names, stored one a line (text.name_list)."""
+
+    def save(self, *args, **kwargs):
+        self.other_names = name_list(self.other_names)
+        super().save(*args, **kwargs)
+
+    def other_name_list(self) -> list[str]:
+        return self.other_names.split("\n") if self.other_names else []
+
+    def all_names(self) -> list[str]:
+        """Every name it is known by: the main name(s) first, then the others."""
+        main = [self.brand_name, self.generic_name] if isinstance(self, Drug) else [self.name, self.abbreviation]
+        return [name for name in main if name] + self.other_name_list()
+
+
+class Condition(OtherNames, models.Model):
     name = models.CharField(
         max_length=200,
         unique=True,
@@ -30,6 +51,12 @@ class Condition(models.Model):
         blank=True,
         validators=[validate_single_line],
         help_text="Short form readers know, e.g. “ALL”. Optional.",
+    )
+    other_names = models.TextField(
+        "other names",
+        blank=True,
+        validators=[validate_name_list],
+        help_text=OTHER_NAMES_HELP.format(example="“leukaemia” for leukemia, “ALL” spelled out another way"),
     )
     slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, help_text="The condition page's address.")
     summary = models.TextField(blank=True, help_text="A few plain sentences shown on the condition page.")
@@ -51,12 +78,12 @@ class Condition(models.Model):
     def structured_data(self, absolute) -> dict:
         """Return schema.org MedicalCondition data; `absolute` makes a path a full URL."""
         data = {"@context": "https://schema.org", "@type": "MedicalCondition", "name": self.name}
-        if self.abbreviation:
-            data["alternateName"] = self.abbreviation
+        if others := self.all_names()[1:]:
+            data["alternateName"] = others if len(others) > 1 else others[0]
         return data | {"url": absolute(self.get_absolute_url())}
 
 
-class Drug(models.Model):
+class Drug(OtherNames, models.Model):
     brand_name = models.CharField(
         max_length=200,
         unique=True,
@@ -68,6 +95,12 @@ class Drug(models.Model):
         blank=True,
         validators=[validate_single_line],
         help_text="The active ingredient, e.g. “inotuzumab ozogamicin”.",
+    )
+    other_names = models.TextField(
+        "other names",
+        blank=True,
+        validators=[validate_name_list],
+        help_text=OTHER_NAMES_HELP.format(example="“paracetamol” and “Tylenol” for acetaminophen, “water tablet”"),
     )
     slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, help_text="The drug page's address.")
     drug_class = models.CharField("drug class", max_length=200, blank=True, help_text="e.g. “antibody-drug conjugate”.")
@@ -102,6 +135,8 @@ class Drug(models.Model):
         data = {"@context": "https://schema.org", "@type": "Drug", "name": self.brand_name}
         if self.generic_name:
             data["nonProprietaryName"] = self.generic_name
+        if others := self.other_name_list():
+            data["alternateName"] = others
         if self.drug_class:
             data["drugClass"] = {"@type": "DrugClass", "name": self.drug_class}
         return data | {"url": absolute(self.get_absolute_url())}
@@ -828,10 +863,10 @@ SUBJECT_KINDS = {
             Drug,
             "brand_name",
             "drugs",
-            ("generic_name", "drug_class", "summary", "conditions"),
+            ("generic_name", "other_names", "drug_class", "summary", "conditions"),
             ("conditions",),
         ),
-        SubjectKind("condition", Condition, "name", "conditions", ("abbreviation", "summary")),
+        SubjectKind("condition", Condition, "name", "conditions", ("abbreviation", "other_names", "summary")),
         SubjectKind("reviewer", Reviewer, "name", None, ("credentials", "bio")),
         SubjectKind(
             "support_group",
@@ -843,5 +878,7 @@ SUBJECT_KINDS = {
         ),
     )
 }
+# Subject fields that hold a list of plain names (one a line), carried as lists by import and export.
+NAME_LISTS = ("other_names",)
 # The kind an answer's (or a subject's) list field names: "drugs" → the drug kind.
 KIND_OF_LIST = {kind.relation: kind for kind in SUBJECT_KINDS.values() if kind.relation}

@@ -10,7 +10,6 @@ match too, so "inotuzumab" finds the Besponsa answers.
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 from django.db import connections
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Q, TextField, Value, Window
 from django.db.models.expressions import RawSQL
@@ -18,6 +17,8 @@ from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from .names import Named, named_by
 
 # The text-search configuration; migration 0003 builds the index with the same.
 SEARCH_CONFIG = "english"
@@ -91,43 +92,95 @@ def matching(queryset, q):
     return _search(queryset, q, ranked=False)
 
 
+# Words that say nothing on their own, as PostgreSQL's 'english' configuration drops them; on both databases
+# a word of these alone asks for nothing (unless it names a subject as written, such as "ALL").
+_STOP_WORDS = (
+    "i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers "
+    "herself it its itself they them their theirs themselves what which who whom this that these those am is are "
+    "was were be been being have has had having do does did doing a an the and but if or because as until while "
+    "of at by for with about against between into through during before after above below to from up down in out "
+    "on off over under again further then once here there when where why how all any both each few more most "
+    "other some such no nor not only own same so than too very s t can will just don should now"
+)
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+
+@dataclass
+class Group:
+    """Words of which an answer must match one (words joined by `or`; most groups are one word).
+
+    A word matches an answer that contains it (or, where the word is a drug's or condition's whole name, any
+    of that subject's names), or that is about a drug or condition the word names (names.py).
+    """
+
+    texts: list[str]  # web-search expressions to look for in the text: a word, or a "quoted phrase"
+    named: list[Named]
+
+    @property
+    def drugs(self):
+        return {pk for named in self.named for pk in named.drugs}
+
+    @property
+    def conditions(self):
+        return {pk for named in self.named for pk in named.conditions}
+
+
+def _groups(terms: list[Term], article_model) -> list[Group]:
+    """Return the query as groups an answer must each match (`a b or c` is a, then b or c)."""
+    groups = []
+    wanted = [term for term in terms if not term.negated]
+    names = named_by([term.text for term in wanted], article_model)
+    for term in wanted:
+        named = names[term.text]
+        texts = [_quoted(term)] + [f'"{name}"' if " " in name else name for name in named.also]
+        if not named and not term.phrase and all(word in STOP_WORDS for word in term.text.casefold().split()):
+            continue  # "how", "the": no requirement (PostgreSQL would drop them from the text query too)
+        if term.or_before and groups:
+            groups[-1].texts += texts
+            groups[-1].named.append(named)
+        else:
+            groups.append(Group(texts, [named]))
+    return groups
+
+
 def _search(queryset, q, *, ranked):
     terms = parse(clean_query(q))
-    wanted = [t for t in terms if not t.negated]
-    if not wanted:
+    groups = _groups(terms, queryset.model)
+    if not groups:
         return queryset.none()
-    subjects = _subject_matches(queryset.model, wanted)
+    excluded = [t for t in terms if t.negated]
     if connections[queryset.db].vendor == "postgresql":
-        found = _postgres(queryset, terms, subjects, ranked)
+        found = _postgres(queryset, groups, excluded, ranked)
     else:
-        found = _sqlite(queryset, terms, subjects, ranked)
-    return found.annotate(about=_question_about(queryset.model, wanted)) if ranked else found
+        found = _sqlite(queryset, groups, excluded, ranked)
+    return found.annotate(about=_question_about(queryset.model, groups)) if ranked else found
 
 
-def _subject_filters(wanted: list[Term]) -> tuple[Q, Q, Q]:
-    """Return filters of the drugs and conditions the words name: drugs, conditions, conditions by full name."""
-    drugs, conditions, named = Q(), Q(), Q()
-    for term in wanted:
-        if len(term.text) >= 3:
-            drugs |= Q(brand_name__icontains=term.text) | Q(generic_name__icontains=term.text)
-            named |= Q(name__icontains=term.text)
-        conditions |= Q(abbreviation__iexact=term.text)
-    return drugs, conditions | named, named
+def _subject_answers(article_model, group: Group):
+    """Return the ids of the answers about a drug or condition the group's words name."""
+    # Reached through the answer model, so that models.py can use this module without a cycle.
+    drug_links, condition_links = article_model.drugs.through, article_model.conditions.through
+    return (
+        drug_links.objects.filter(drug__in=group.drugs)
+        .values("article_id")
+        .union(condition_links.objects.filter(condition__in=group.conditions).values("article_id"))
+    )
 
 
-def _question_about(article_model, wanted):
+def _question_about(article_model, groups):
     """Whether an answer is about a drug or condition the query names, and its question says so by name."""
     drug_links, condition_links = article_model.drugs.through, article_model.conditions.through
-    Drug, Condition = article_model.drugs.field.related_model, article_model.conditions.field.related_model
-    drugs, _, named = _subject_filters(wanted)
-    if not drugs:
+    drugs = {pk for group in groups for pk in group.drugs}
+    conditions = {pk for group in groups for pk in group.conditions}
+    if not (drugs or conditions):
         return Value(False)
-    by_drug = drug_links.objects.filter(drug__in=Drug.objects.filter(drugs)).filter(
+    by_drug = drug_links.objects.filter(drug__in=drugs).filter(
         Q(article__question__icontains=F("drug__brand_name"))
         | (Q(article__question__icontains=F("drug__generic_name")) & ~Q(drug__generic_name=""))
     )
-    by_condition = condition_links.objects.filter(condition__in=Condition.objects.filter(named)).filter(
-        article__question__icontains=F("condition__name")
+    by_condition = condition_links.objects.filter(condition__in=conditions).filter(
+        Q(article__question__icontains=F("condition__name"))
+        | (Q(article__question__contains=F("condition__abbreviation")) & ~Q(condition__abbreviation=""))
     )
     # One set of answers, found once from the few subjects the words name; not a subquery per matching answer.
     about = by_drug.values("article_id").union(by_condition.values("article_id"))
@@ -140,73 +193,63 @@ def _highlighted(snippet: str) -> str:
     return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))
 
 
-def _subject_matches(article_model, wanted: list[Term]):
-    """Return the ids of answers about a drug or condition whose name contains one of the words."""
-    # Reached through the answer model, so that models.py can use this module without a cycle.
-    drug_links, condition_links = article_model.drugs.through, article_model.conditions.through
-    Drug, Condition = article_model.drugs.field.related_model, article_model.conditions.field.related_model
-
-    drugs, conditions, _ = _subject_filters(wanted)
-    # Names first (small tables), then their answers: no join of every answer with its subjects.
-    by_drug = drug_links.objects.filter(drug__in=Drug.objects.filter(drugs).values("pk") if drugs else [])
-    by_condition = condition_links.objects.filter(condition__in=Condition.objects.filter(conditions).values("pk"))
-    return by_drug.values("article_id").union(by_condition.values("article_id"))
+def _tsquery(texts) -> tuple[str, list]:
+    """Return SQL for a tsquery matching any of `texts` (web-search expressions), and its parameters."""
+    sql = " || ".join("websearch_to_tsquery(%s::regconfig, %s)" for _ in texts)
+    return f"({sql})", [value for text in texts for value in (SEARCH_CONFIG, text)]
 
 
-def _postgres(queryset, terms, subjects, ranked):
-    def tsquery(text):
-        return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+# ts_rank's weights for D, C, B, A: the question (A) counts most, then the answer (B).
+WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'::float4[]"
 
-    websearch = _websearch(terms)
-    query = tsquery(websearch)
+
+def _postgres(queryset, groups, excluded, ranked):
     table = queryset.model._meta.db_table
-    vector = RawSQL(f"{table}.search_vector", [], output_field=SearchVectorField())
-    # One IN over a UNION, so the text match uses the GIN index; an OR would test every answer's vector.
-    subjects_sql, subjects_params = subjects.query.sql_with_params()
-    matches = RawSQL(
-        f"SELECT id FROM {table} WHERE search_vector @@ websearch_to_tsquery(%s::regconfig, %s) UNION {subjects_sql}",
-        [SEARCH_CONFIG, websearch, *subjects_params],
-    )
-    queryset = queryset.annotate(document=vector).filter(pk__in=matches)
-    excluded = [t for t in terms if t.negated]
+    for group in groups:
+        # One IN over a UNION per group, so the text match uses the GIN index; an OR would test every vector.
+        tsquery, params = _tsquery(group.texts)
+        sql = f"SELECT id FROM {table} WHERE search_vector @@ {tsquery}"
+        if group.drugs or group.conditions:
+            subjects_sql, subjects_params = _subject_answers(queryset.model, group).query.sql_with_params()
+            sql, params = f"{sql} UNION {subjects_sql}", [*params, *subjects_params]
+        queryset = queryset.filter(pk__in=RawSQL(sql, params))
     if excluded:
-        queryset = queryset.exclude(document=tsquery(" or ".join(_quoted(t) for t in excluded)))
+        tsquery, params = _tsquery([_quoted(t) for t in excluded])
+        queryset = queryset.exclude(pk__in=RawSQL(f"SELECT id FROM {table} WHERE search_vector @@ {tsquery}", params))
     if not ranked:
         return queryset
+    # Ranked and highlighted by every word looked for, whichever way each group matched.
+    tsquery, params = _tsquery([text for group in groups for text in group.texts])
     return queryset.annotate(
-        rank=SearchRank(F("document"), query, weights=[0.1, 0.2, 0.4, 1.0]),
-        snippet=SearchHeadline(
-            "answer", query, config=SEARCH_CONFIG, start_sel=START, stop_sel=STOP, max_words=30, min_words=15
+        rank=RawSQL(f"ts_rank({WEIGHTS}, {table}.search_vector, {tsquery})", params, FloatField()),
+        snippet=RawSQL(
+            f"ts_headline(%s::regconfig, {table}.answer, {tsquery}, %s)",
+            [SEARCH_CONFIG, *params, f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=15"],
+            TextField(),
         ),
     )
-
-
-def _websearch(terms) -> str:
-    parts = []
-    for term in terms:
-        if term.or_before:
-            parts.append("or")
-        parts.append(("-" if term.negated else "") + _quoted(term))
-    return " ".join(parts)
 
 
 def _quoted(term) -> str:
     return f'"{term.text}"' if term.phrase else term.text
 
 
-def _sqlite(queryset, terms, subjects, ranked):
-    expression = _fts5(terms)
+def _sqlite(queryset, groups, excluded, ranked):
     table = queryset.model._meta.db_table
-    matching = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])
-    excluded = [t for t in terms if t.negated]
-    queryset = queryset.filter(Q(pk__in=matching) | Q(pk__in=subjects))
+
+    def answers_matching(expression):
+        return RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])
+
+    for group in groups:
+        either = Q(pk__in=answers_matching(_fts5(group.texts)))
+        if group.drugs or group.conditions:
+            either |= Q(pk__in=_subject_answers(queryset.model, group))
+        queryset = queryset.filter(either)
     if excluded:
-        either = " OR ".join(_fts5_string(t.text) for t in excluded)
-        queryset = queryset.exclude(
-            pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [either])
-        )
+        queryset = queryset.exclude(pk__in=answers_matching(_fts5([_quoted(t) for t in excluded])))
     if not ranked:
         return queryset
+    expression = _fts5([text for group in groups for text in group.texts])
     # bm25 is lower for better matches; a question match counts ten times an answer match.
     rank = RawSQL(
         f"SELECT -bm25({FTS_TABLE}, 10.0, 1.0) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid = {table}.id",
@@ -225,16 +268,9 @@ def _sqlite(queryset, terms, subjects, ranked):
     )
 
 
-def _fts5(terms) -> str:
-    """Return an FTS5 MATCH expression: every term a quoted string, so input cannot be syntax."""
-    expression = ""
-    for term in terms:
-        if term.negated:
-            continue
-        if expression:
-            expression += " OR " if term.or_before else " AND "
-        expression += _fts5_string(term.text)
-    return expression
+def _fts5(texts) -> str:
+    """Return an FTS5 MATCH expression for any of `texts`: each a quoted string, so input cannot be syntax."""
+    return " OR ".join(_fts5_string(text.strip('"')) for text in texts)
 
 
 def _fts5_string(text: str) -> str:

@@ -43,6 +43,38 @@ def single_line_problem(value: str) -> str:
     return f"contains {_NOT_ON_ONE_LINE[character]} (U+{ord(character):04X}): keep it to one line of visible text"
 
 
+NAME_MAX_LENGTH = 200
+
+
+def name_list(value) -> str:
+    """Return a list of names as stored: one a line, each trimmed, no empty lines, none twice (in any case)."""
+    lines = value if isinstance(value, list) else normalise(value or "").split("\n")
+    names, seen = [], set()
+    for line in (normalise(line) for line in lines):
+        if line and line.casefold() not in seen:
+            seen.add(line.casefold())
+            names.append(line)
+    return "\n".join(names)
+
+
+def name_list_problem(value: str) -> str:
+    """Return what is wrong with one of a list of names (one a line), naming it, or ""."""
+    for name in value.split("\n"):
+        if problem := single_line_problem(name):
+            return f"{name!r} {problem}"
+        if len(name) > NAME_MAX_LENGTH:
+            return f"{name[:40]!r}… is {len(name)} characters long, at most {NAME_MAX_LENGTH} fit"
+    return ""
+
+
+def validate_name_list(value):
+    """The model fields' validator for other names, one a line."""
+    from django.core.exceptions import ValidationError
+
+    if isinstance(value, str) and (problem := name_list_problem(value)):
+        raise ValidationError(f"One of the names: {problem}.", code="bad_name")
+
+
 def validate_single_line(value):
     """The model fields' validator for one-line names: questions, drug, condition, reviewer and group names."""
     from django.core.exceptions import ValidationError

@@ -19,15 +19,15 @@ admin.site.login_form = ThrottledAdminLoginForm
 
 @admin.register(Condition)
 class ConditionAdmin(ModelAdmin):
-    list_display = ["name", "abbreviation"]
-    search_fields = ["name", "abbreviation"]
+    list_display = ["name", "abbreviation", "other_names"]
+    search_fields = ["name", "abbreviation", "other_names"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Drug)
 class DrugAdmin(ModelAdmin):
-    list_display = ["brand_name", "generic_name", "drug_class"]
-    search_fields = ["brand_name", "generic_name"]
+    list_display = ["brand_name", "generic_name", "drug_class", "other_names"]
+    search_fields = ["brand_name", "generic_name", "other_names"]
     prepopulated_fields = {"slug": ["brand_name"]}
     autocomplete_fields = ["conditions"]
 

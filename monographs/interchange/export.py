@@ -7,6 +7,7 @@ export imported into an empty database exports again byte for byte.
 from ..content import CONTENT_FIELDS, LINK_MODELS, SUBJECT_FIELDS, link_ids, subject_ids
 from ..models import (
     KIND_OF_LIST,
+    NAME_LISTS,
     SUBJECT_KINDS,
     Article,
     Condition,
@@ -111,6 +112,8 @@ def _subject_record(kind_name, obj) -> dict:
         if field in kind.lists:
             name_field = KIND_OF_LIST[field].name_field
             record[field] = sorted(getattr(other, name_field) for other in getattr(obj, field).all())
+        elif field in NAME_LISTS:
+            record[field] = obj.other_name_list()  # in the order the editors gave them
         else:
             record[field] = getattr(obj, field)
     return record

@@ -8,8 +8,9 @@ line and field of anything wrong.
 from datetime import date
 
 from .. import sources
-from ..models import KIND_OF_LIST, SUBJECT_KINDS
+from ..models import KIND_OF_LIST, NAME_LISTS, SUBJECT_KINDS
 from ..slugs import slug_for
+from ..text import name_list, single_line_problem
 from .records import (
     ArticleRecord,
     ConditionRef,
@@ -162,6 +163,12 @@ def _subject(read: _Reader, kind):
     for field in subject.fields:
         if field in KIND_OF_LIST:
             fields[field] = read.names(field) or []
+        elif field in NAME_LISTS:  # a list in the file, one name a line in the database
+            others = read.names(field) or []
+            for other in others:
+                if problem := single_line_problem(other):
+                    read.fail(field, f"{other!r} {problem}")
+            fields[field] = name_list(others)
         else:
             fields[field] = read.text(field).strip()
     return SubjectRecord(kind=kind, path=read.path, line=read.line(""), name=name, fields=fields)

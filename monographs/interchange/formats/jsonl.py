@@ -42,6 +42,11 @@ def write(queryset, out) -> int:
         out.write(_line(record))
         count += 1
         note_subjects(record, used)
+    write_subjects(used, out)
+    return count
+
+
+def write_subjects(used, out):
+    """Write the records of the subjects `used` names (export.note_subjects), and of those they name."""
     for record in subject_records(used):
         out.write(_line(record))
-    return count

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from ..export import article_records
+from ..export import article_records, no_subjects, note_subjects
 from ..mapping import from_mapping
 from ..records import InvalidInput, Problem
+from . import jsonl
 from .files import read_text
 
 FENCE = "---"
@@ -62,14 +63,21 @@ def parse_file(path: Path):
         yield record
 
 
+SUBJECTS_FILE = "subjects.jsonl"
+
+
 def write(queryset, directory: Path) -> int:
-    """Write one SLUG.md per answer: the record as YAML front matter, then the answer."""
+    """Write one SLUG.md per answer (the record as YAML front matter, then the answer), and the subjects they
+    name with all their fields in subjects.jsonl, which an import of the directory reads too."""
     directory.mkdir(parents=True, exist_ok=True)
-    count = 0
+    used, count = no_subjects(), 0
     for record in article_records(queryset):
+        note_subjects(record, used)
         answer = record.pop("answer")
         del record["kind"]
         front = yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=1_000_000)
         (directory / f"{record['slug']}.md").write_text(f"---\n{front}---\n{answer}\n", encoding="utf-8")
         count += 1
+    with (directory / SUBJECTS_FILE).open("w", encoding="utf-8") as out:
+        jsonl.write_subjects(used, out)
     return count

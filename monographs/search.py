@@ -11,9 +11,22 @@ import re
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Q, TextField, Value, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+    Window,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Sqrt
 from django.db.models.query import ModelIterable
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -73,9 +86,25 @@ def search(queryset, q):
     found = _search(queryset, q, ranked=True)
     if found.query.is_empty():  # a blank query: none() has no rank to order by
         return found
-    found = found.annotate(total_found=Window(Count("*"))).order_by("-about", "-rank", "-reviewed_on", "question")
+    found = found.annotate(total_found=Window(Count("*")), score=F("rank") * Sqrt(1 + _links_in(queryset.model)))
+    found = found.order_by("-about", "-score", "-reviewed_on", "question")
     found._iterable_class = _Highlighted  # as values() does: the rows come out as answers, snippets made safe
     return found
+
+
+def _links_in(article_model):
+    """How many live answers link to an answer (related questions, read next): the answers editors send readers to.
+
+    It weighs text relevance (by its square root), so that among answers about what was asked, the one the
+    others lead to comes first, without a hub outranking the answers that match the words better.
+    """
+    counts = []
+    for accessor in ("relatedquestion_links", "readnext_links"):
+        link_model = article_model._meta.get_field(accessor).related_model
+        links = link_model.objects.filter(target=OuterRef("pk"), source__state=article_model.State.PUBLISHED)
+        count = links.order_by().values("target").annotate(n=Count("*")).values("n")
+        counts.append(Coalesce(Subquery(count, output_field=IntegerField()), 0))
+    return counts[0] + counts[1]
 
 
 class _Highlighted(ModelIterable):

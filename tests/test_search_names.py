@@ -146,3 +146,21 @@ def test_an_imported_other_name_off_one_line_is_refused_with_its_line(tmp_path):
         call_command("import_articles", str(path), stdout=StringIO())
     assert "drugs.jsonl:2: other_names: 'para\\u2028cetamol' contains a line break (U+2028)" in str(refused.value)
     assert not Drug.objects.exists()
+
+
+BESPONSA_QUESTION = "How does Besponsa work to treat Acute Lymphoblastic Leukemia (ALL)?"
+
+
+def test_on_the_demo_the_flagship_comes_first_and_a_second_word_narrows(demo):
+    assert found("Besponsa")[0] == BESPONSA_QUESTION  # the answer the others lead to
+    with_liver = Article.objects.live().search("Besponsa liver")
+    assert with_liver and all("liver" in f"{a.question} {a.answer}".lower() for a in with_liver)
+    assert len(with_liver) < len(found("Besponsa"))
+
+
+def test_a_hub_does_not_outrank_an_answer_that_matches_the_words_better(make_article):
+    hub = make_article(question="What is a hub?", answer="Many things link here; it mentions zebrafish once.")
+    best = make_article(question="Zebrafish: are they safe?", answer="Zebrafish zebrafish.")
+    for n in range(3):
+        make_article(question=f"Leaf {n}?").readnext_links.create(target=hub)
+    assert found("zebrafish") == [best.question, hub.question]

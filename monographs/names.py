@@ -43,6 +43,7 @@ class Named:
     conditions: set[int] = field(default_factory=set)
     # Where the word is a subject's whole name: its other names, so that any name finds what the main one finds.
     also: list[str] = field(default_factory=list)
+    whole: set[tuple[str, int]] = field(default_factory=set)  # ("drug", id): the subjects it is a whole name of
 
     def __bool__(self):
         return bool(self.drugs or self.conditions)
@@ -84,6 +85,7 @@ def named_by(texts: list[str], article_model) -> dict[str, Named]:
                 (named.drugs if kind == "drug" else named.conditions).add(pk)
             if whole:
                 named.also += [name for name in names if name and name not in named.also]
+                named.whole.add((kind, pk))
     return found
 
 

@@ -74,11 +74,40 @@ def parse(q: str) -> list[Term]:
     return terms
 
 
+@dataclass
+class Query:
+    """A reader's query, understood once: its terms, the groups of words an answer must match, what it leaves out."""
+
+    text: str  # as searched for: clean_query
+    terms: list[Term]
+    named: dict[str, Named]  # a word or phrase of it -> the drugs and conditions it names
+    groups: list["Group"]
+
+    @property
+    def excluded(self) -> list[Term]:
+        return [t for t in self.terms if t.negated]
+
+    def subjects(self) -> set[tuple[str, int]]:
+        """Return the drugs and conditions the query, or a word of it, is a whole name of: ("drug", id)."""
+        return {subject for named in self.named.values() for subject in named.whole}
+
+
+def understand(q, article_model) -> Query:
+    """Return `q` (web-search syntax, as typed) understood for searching answers of `article_model`."""
+    text = clean_query(q)
+    terms = parse(text)
+    wanted = [term.text for term in terms if not term.negated]
+    # The words one by one, and together: "inotuzumab ozogamicin" is a drug's name, each word only a part of it.
+    named = named_by(wanted + ([" ".join(wanted)] if len(wanted) > 1 else []), article_model)
+    return Query(text, terms, named, _groups(terms, named))
+
+
 def search(queryset, q):
     """Return `queryset` filtered to answers matching `q`, best first, each with a `snippet` and `total_found`.
 
-    `total_found`, the number of answers matching, comes with every row: ranking reads them all
-    anyway, so counting them costs no second query (which would match the words again).
+    `q` is text as typed, or a Query. `total_found`, the number of answers matching, comes with every
+    row: ranking reads them all anyway, so counting them costs no second query (which would match the
+    words again).
 
     Answers whose question names a drug or condition the query names come first ("inotuzumab" puts
     "How does Besponsa work…?" above answers that only mention it), then by how well the text matches.
@@ -154,12 +183,12 @@ class Group:
         return {pk for named in self.named for pk in named.conditions}
 
 
-def _groups(terms: list[Term], article_model) -> list[Group]:
+def _groups(terms: list[Term], names: dict[str, Named]) -> list[Group]:
     """Return the query as groups an answer must each match (`a b or c` is a, then b or c)."""
     groups = []
-    wanted = [term for term in terms if not term.negated]
-    names = named_by([term.text for term in wanted], article_model)
-    for term in wanted:
+    for term in terms:
+        if term.negated:
+            continue
         named = names[term.text]
         texts = [_quoted(term)] + [f'"{name}"' if " " in name else name for name in named.also]
         if not named and not term.phrase and all(word in STOP_WORDS for word in term.text.casefold().split()):
@@ -173,11 +202,10 @@ def _groups(terms: list[Term], article_model) -> list[Group]:
 
 
 def _search(queryset, q, *, ranked):
-    terms = parse(clean_query(q))
-    groups = _groups(terms, queryset.model)
+    query = q if isinstance(q, Query) else understand(q, queryset.model)
+    groups, excluded = query.groups, query.excluded
     if not groups:
         return queryset.none()
-    excluded = [t for t in terms if t.negated]
     if connections[queryset.db].vendor == "postgresql":
         found = _postgres(queryset, groups, excluded, ranked)
     else:

@@ -6,7 +6,7 @@ the page cache and the front cache drop the page exactly when that changes.
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -20,13 +20,15 @@ from .caching import tags as cache_tags
 from .caching.pages import public_page
 from .models import SUBJECT_KINDS, Article, ArticleRedirect, Condition, Drug, Page, Reviewer, SupportGroup
 from .pagination import Window
-from .search import MAX_QUERY_LENGTH, clean_query
+from .search import MAX_QUERY_LENGTH, clean_query, understand
 from .slugs import fixed_url, url_for_slug
+from .suggestions import suggest
 
 LATEST_ON_HOME = 10
 PER_PAGE = 50
 RESULTS_PER_PAGE = 20
 MAX_COUNTED = 1000
+FEW_RESULTS = 3  # fewer answers found than this, and search suggests what the reader may have meant
 
 
 @dataclass(frozen=True)
@@ -355,9 +357,10 @@ def search(request):
     exact = next(iter(same), None)
     if exact is not None:
         return redirect(exact)
+    query = understand(q, Article)
     found_answers = (
         Article.objects.live()
-        .search(q)
+        .search(query)
         .for_list()
         .select_related("reviewer")
         .only("question", "slug", "reviewed_on", "updated_at", "reviewer__name", "reviewer__credentials")
@@ -365,6 +368,11 @@ def search(request):
     page = _paginate(request, found_answers, RESULTS_PER_PAGE)
     results = list(page)
     found = results[0].total_found if results else 0
+    # Little found: what the reader probably meant, each as a search of its own (never in place of theirs).
+    suggestions = suggest(query, Article) if q and found < FEW_RESULTS and not page.has_previous else []
+    # The drugs and conditions it names, or those its suggestions name: look-alikes side by side, none alone.
+    named = query.subjects() or {s.subject for s in suggestions if s.subject}
+    subjects = _subjects_first(named) if q and not page.has_previous else []
     return render_page(
         request,
         "monographs/search.html",
@@ -376,11 +384,26 @@ def search(request):
             "more_than": MAX_COUNTED if found > MAX_COUNTED else None,
             "max_length": MAX_QUERY_LENGTH,
             "cut": len(raw) > len(q) + 1,
+            "suggestions": suggestions,
+            "subjects": subjects,
         },
         crumbs=[HOME, Crumb("Search", request.path)],
         meta={"title": f"Search: {q}" if q else "Search", "noindex": True},
-        tags=[cache_tags.LATEST_ANSWERS],
+        # Names change what a query finds and suggests: a drug's or condition's change purges the page too.
+        tags=[cache_tags.LATEST_ANSWERS, *cache_tags.SUBJECT_LISTS.values()]
+        + [cache_tags.for_pk(kind, pk) for kind, pk in named],
     )
+
+
+def _subjects_first(named: set[tuple[str, int]]) -> list:
+    """Return the drugs and conditions a query names (or nearly), drugs first, each with its live answer count."""
+    found = []
+    for model, kind in ((Drug, "drug"), (Condition, "condition")):
+        ids = [pk for k, pk in named if k == kind]
+        if ids:
+            live = Q(articles__state=Article.State.PUBLISHED)
+            found += model.objects.filter(pk__in=ids).annotate(answer_count=Count("articles", filter=live))
+    return found
 
 
 @public_page(answers=False)

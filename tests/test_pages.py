@@ -154,7 +154,8 @@ PUBLIC_PAGES = [
     ("/reviewers/judith-stewart/", 2 + SCHEDULE),
     ("/support-groups/besponsa-support-group/", 4 + SCHEDULE),
     ("/about/", 1 + SCHEDULE),
-    ("/search/?q=besponsa", 3 + SCHEDULE),  # the exact-question check, the names the words name, the results
+    # The exact-question check, the names the words name, the results, the drug it names with its answer count.
+    ("/search/?q=besponsa", 4 + SCHEDULE),
     ("/feeds/answers.rss", 1 + SCHEDULE),
     ("/drugs/besponsa/answers.atom", 2 + SCHEDULE),
     ("/sitemap-answers.xml", 2 + SCHEDULE),

@@ -1,0 +1,190 @@
+"""What a reader probably meant: names and words close to the words of a query that finds little.
+
+The dictionary is the names of drugs and conditions (every name, and every
+word of one) and the words of live answers' questions. A word is close to an
+entry when their name keys (names.key: case, spacing, hyphens and possessives
+aside) are a few edits apart (Damerau-Levenshtein: a swap of two letters is
+one edit), so a wrong first letter is found as well as a wrong last one.
+PostgreSQL finds the few entries worth comparing by trigram similarity (its
+pg_trgm indexes); SQLite, the development database, compares them all.
+
+Look-alike drug names cause medication errors (hydroxyzine, hydralazine): a
+suggestion never replaces the reader's query. Each close entry is offered as
+a link of its own, a drug with its other name and the conditions it treats.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db import connections, transaction
+from django.db.models import BooleanField, FloatField, Prefetch
+from django.db.models.expressions import RawSQL
+
+from .names import key
+from .search import STOP_WORDS, Query
+
+MAX_SUGGESTIONS = 4
+QUESTIONS_COMPARED = 40  # PostgreSQL: questions close to a word, read for their words
+WORD_SIMILARITY = 0.4  # pg_trgm's word similarity an entry needs to be compared at all
+SQLITE_QUESTIONS_COMPARED = 5000
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    query: str  # the reader's query with the word replaced: what the link searches for
+    word: str  # the replacement, shown in bold
+    detail: str = ""  # what it is: "inotuzumab ozogamicin, for Acute Lymphoblastic Leukemia"
+    subject: tuple[str, int] | None = None  # ("drug", id) when it is a drug's or condition's name
+    distance: int = 0
+
+    def parts(self) -> tuple[str, str, str]:
+        """Return the query around the replacement: (before, word, after), for showing the word in bold."""
+        start = self.query.find(self.word)
+        return self.query[:start], self.word, self.query[start + len(self.word) :]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    word: str
+    detail: str = ""
+    subject: tuple[str, int] | None = None
+
+
+def edits_allowed(word_key: str) -> int:
+    """How many edits a word may be from what was meant: more for longer words."""
+    return 1 if len(word_key) <= 4 else 2 if len(word_key) <= 8 else 3
+
+
+def distance(a: str, b: str, limit: int) -> int:
+    """Return the Damerau-Levenshtein distance (optimal string alignment) of `a` and `b`, or limit + 1 beyond it."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def suggest(query: Query, article_model) -> list[Suggestion]:
+    """Return what the reader probably meant, closest first: each a query to search instead (never applied)."""
+    words = _unknown_words(query)
+    if not words:
+        return []
+    entries = _entries(words, article_model)
+    closest = {}
+    for word in words:
+        wanted, limit = key(word), edits_allowed(key(word))
+        found = []
+        for entry in entries:
+            if entry.word.casefold() == word.casefold():
+                found = []  # the word is in the dictionary as typed: nothing to correct
+                break
+            if (d := distance(wanted, key(entry.word), limit)) <= limit:
+                found.append((d, entry.subject is None, entry.word.casefold(), entry))
+        if found:
+            closest[word] = [(d, entry) for d, _, _, entry in sorted(found)]
+    if not closest:
+        return []
+    first, *others = closest
+    best_others = {word: closest[word][0][1].word for word in others}
+    suggestions, seen = [], set()
+    for d, entry in closest[first]:
+        corrected = _replaced(query.text, {first: entry.word, **best_others})
+        if corrected.casefold() in seen:  # a name and a question's word alike: the name, which says what it is
+            continue
+        seen.add(corrected.casefold())
+        suggestions.append(Suggestion(corrected, entry.word, entry.detail, entry.subject, d))
+        if len(suggestions) == MAX_SUGGESTIONS:
+            break
+    return suggestions
+
+
+def _unknown_words(query: Query) -> list[str]:
+    """Return the query's words worth correcting: not left out, not a phrase, naming no drug or condition."""
+    return [
+        term.text
+        for term in query.terms
+        if not (term.negated or term.phrase or query.named.get(term.text))
+        and len(key(term.text)) >= 3
+        and term.text.casefold() not in STOP_WORDS
+    ]
+
+
+def _entries(words: list[str], article_model) -> list[_Entry]:
+    """Return the dictionary entries worth comparing with `words`: names, words of names, words of questions."""
+    database = article_model.objects.db
+    if connections[database].vendor != "postgresql":
+        return _entries_among(words, article_model, close_only=False)
+    with transaction.atomic(using=database), connections[database].cursor() as cursor:
+        # Looser than pg_trgm's default (0.6), which misses a swap of two letters near a word's start.
+        cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}")
+        return _entries_among(words, article_model, close_only=True)
+
+
+def _entries_among(words, article_model, *, close_only) -> list[_Entry]:
+    Drug, Condition = article_model.drugs.field.related_model, article_model.conditions.field.related_model
+    drugs, conditions = Drug.objects.all(), Condition.objects.all()
+    questions = article_model.objects.live().order_by()
+    if close_only:
+        drugs = drugs.filter(_close_to(words, "brand_name", "generic_name", "other_names"))
+        conditions = conditions.filter(_close_to(words, "name", "other_names"))
+        questions = questions.filter(_close_to(words, "question")).order_by(_closeness(words, "question").desc())
+        questions = questions[:QUESTIONS_COMPARED]
+    else:
+        questions = questions[:SQLITE_QUESTIONS_COMPARED]
+    entries = []
+    treats = Prefetch("conditions", queryset=Condition.objects.only("name").order_by("name"))
+    for drug in drugs.prefetch_related(treats)[:50]:
+        used_for = ", ".join(c.name for c in drug.conditions.all())
+        for name in drug.all_names():
+            other = drug.generic_name if name != drug.generic_name else drug.brand_name
+            parts = (other if other != name else "", f"for {used_for}" if used_for else "")
+            detail = ", ".join(part for part in parts if part)
+            entries += _name_entries(name, detail, ("drug", drug.pk))
+    for condition in conditions[:50]:
+        for name in condition.all_names():
+            other = condition.name if name != condition.name else condition.abbreviation
+            entries += _name_entries(name, other, ("condition", condition.pk))
+    for question in questions.values_list("question", flat=True):
+        entries += [_Entry(word) for word in re.findall(r"[^\W_][\w'’-]*[^\W_]", question) if len(word) >= 3]
+    return entries
+
+
+def _name_entries(name: str, detail: str, subject) -> list[_Entry]:
+    """A name is an entry whole, and so is each of its words (so "inotuzamab" finds "inotuzumab ozogamicin")."""
+    entries = [_Entry(name, detail, subject)]
+    if " " in name:
+        entries += [_Entry(word, f"{name}{', ' + detail if detail else ''}", subject) for word in name.split()]
+    return entries
+
+
+def _close_to(words, *columns):
+    """A PostgreSQL condition: any of `columns` holds something like one of `words` (pg_trgm's <%, indexed)."""
+    tests, params = [], []
+    for word in words:
+        for column in columns:
+            tests.append(f"UPPER(%s) <%% UPPER({column}::text)")
+            params += [key(word)]
+    return RawSQL(" OR ".join(tests), params, output_field=BooleanField())
+
+
+def _closeness(words, column):
+    """How close the closest of `words` comes to a word of `column` (pg_trgm's word_similarity)."""
+    sql = ", ".join(f"word_similarity(UPPER(%s), UPPER({column}::text))" for _ in words)
+    return RawSQL(f"GREATEST({sql})", [key(word) for word in words], output_field=FloatField())
+
+
+def _replaced(text: str, replacements: dict[str, str]) -> str:
+    """Return `text` with the first whole occurrence of each word replaced (in any case)."""
+    for word, replacement in replacements.items():
+        found = re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, flags=re.I)
+        if found:
+            text = text[: found.start()] + replacement + text[found.end() :]
+    return text

@@ -5,6 +5,7 @@ the page cache and the front cache drop the page exactly when that changes.
 """
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
@@ -386,9 +387,18 @@ def search(request):
             "cut": len(raw) > len(q) + 1,
             "suggestions": suggestions,
             "subjects": subjects,
+            # Numbered pages while the total is counted; beyond it, previous and next only.
+            "pages": -(-found // RESULTS_PER_PAGE) if 0 < found <= MAX_COUNTED else None,
         },
         crumbs=[HOME, Crumb("Search", request.path)],
-        meta={"title": f"Search: {q}" if q else "Search", "noindex": True},
+        meta={
+            "title": (f"Search: {q}" if q else "Search") + (f" (page {page.number})" if page.number > 1 else ""),
+            "noindex": True,
+            # Each page of results is its own page: its query and number.
+            "canonical": f"{request.path}?{urlencode({'q': q, **({'page': page.number} if page.number > 1 else {})})}"
+            if q
+            else request.path,
+        },
         # Names change what a query finds and suggests: a drug's or condition's change purges the page too.
         tags=[cache_tags.LATEST_ANSWERS, *cache_tags.SUBJECT_LISTS.values()]
         + [cache_tags.for_pk(kind, pk) for kind, pk in named],

@@ -111,3 +111,29 @@ def test_a_drugs_name_change_purges_its_cached_search_pages(client, settings, be
     drug.brand_name = "Besponsa Renamed"
     drug.save()
     assert "Besponsa Renamed" in client.get("/search/", {"q": "besponza"}).content.decode()
+
+
+def test_results_are_counted_and_numbered_and_each_page_is_its_own_canonical(client, make_article):
+    for n in range(45):
+        make_article(question=f"Zebrafish question {n}?")
+    first = client.get("/search/", {"q": "zebrafish"}).content.decode()
+    assert "45 answers found." in visible_text(first)
+    assert "Page 1 of 3" in visible_text(first)
+    assert '<link rel="canonical" href="http://testserver/search/?q=zebrafish">' in first
+    assert '<meta name="robots" content="noindex, nofollow">' in first
+    second = client.get("/search/", {"q": "zebrafish", "page": "2"}).content.decode()
+    assert "Page 2 of 3" in visible_text(second)
+    assert '<link rel="canonical" href="http://testserver/search/?q=zebrafish&amp;page=2">' in second
+    assert '<a href="?q=zebrafish&amp;page=3" aria-label="Page 3">3</a>' in second
+    assert '<span aria-current="page">2</span>' in second
+
+
+def test_beyond_the_counted_bound_it_says_so_plainly(client, make_article, monkeypatch):
+    from monographs import views
+
+    monkeypatch.setattr(views, "MAX_COUNTED", 30)
+    for n in range(45):
+        make_article(question=f"Zebrafish question {n}?")
+    text = visible_text(client.get("/search/", {"q": "zebrafish"}).content.decode())
+    assert "More than 30 answers found: add a word to narrow them." in text
+    assert "Page 1" in text and "Page 1 of" not in text

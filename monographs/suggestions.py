@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connections, transaction
-from django.db.models import BooleanField, FloatField, Prefetch
+from django.db.models import BooleanField, FloatField, Prefetch, Q
 from django.db.models.expressions import RawSQL
 
 from .names import key
@@ -188,3 +188,40 @@ def _replaced(text: str, replacements: dict[str, str]) -> str:
         if found:
             text = text[: found.start()] + replacement + text[found.end() :]
     return text
+
+
+# As the reader types: names and questions that go on from what is typed so far.
+COMPLETIONS_PER_KIND = {"drug": 4, "condition": 3, "answer": 4}
+MIN_COMPLETION_KEY = 2  # letters before names are offered (3 before questions: each of those reads an index)
+
+
+def completions(typed: str, article_model) -> list[dict]:
+    """Return drugs, conditions and live answers whose names (or questions) go on from `typed`: label, kind, url."""
+    typed = typed.strip()
+    if len(key(typed)) < MIN_COMPLETION_KEY:
+        return []
+    Drug, Condition = article_model.drugs.field.related_model, article_model.conditions.field.related_model
+    found = []
+    subjects = [
+        (Drug, "drug", Q(brand_name__istartswith=typed) | Q(generic_name__istartswith=typed), "brand_name"),
+        (Condition, "condition", Q(name__istartswith=typed) | Q(abbreviation__iexact=typed), "name"),
+    ]
+    for model, kind, starts, order in subjects:
+        # Other names by any line's start: the index finds those that contain it, then each line is checked.
+        rows = model.objects.filter(starts | Q(other_names__icontains=typed)).order_by(order)
+        matched = [
+            row
+            for row in rows[: COMPLETIONS_PER_KIND[kind] * 5]
+            if any(name.casefold().startswith(typed.casefold()) for name in row.all_names())
+        ]
+        found += [
+            {"kind": kind, "label": row.meta()["title"], "url": row.get_absolute_url()}
+            for row in matched[: COMPLETIONS_PER_KIND[kind]]
+        ]
+    if len(key(typed)) > MIN_COMPLETION_KEY:
+        answers = article_model.objects.live().filter(question__icontains=typed).order_by("question")
+        found += [
+            {"kind": "answer", "label": answer.question, "url": answer.get_absolute_url()}
+            for answer in answers.only("question", "slug")[: COMPLETIONS_PER_KIND["answer"]]
+        ]
+    return found

@@ -23,6 +23,7 @@ urlpatterns = [
     path("reviewers/<slug:slug>/", views.reviewer_detail, name="reviewer"),
     path("support-groups/<slug:slug>/", views.support_group_detail, name="support_group"),
     path("search/", views.search, name="search"),
+    path("search/suggest/", views.search_completions, name="search_completions"),
     path("feeds/answers.rss", public_page(feeds.LatestAnswersRss()), name="rss"),
     path("feeds/answers.atom", public_page(feeds.LatestAnswersAtom()), name="atom"),
     *[path(f"{slug}/", views.site_page, {"slug": slug}, name=name) for slug, name in PAGE_ADDRESSES.items()],

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -23,7 +23,7 @@ from .models import SUBJECT_KINDS, Article, ArticleRedirect, Condition, Drug, Pa
 from .pagination import Window
 from .search import MAX_QUERY_LENGTH, clean_query, understand
 from .slugs import fixed_url, url_for_slug
-from .suggestions import suggest
+from .suggestions import completions, suggest
 
 LATEST_ON_HOME = 10
 PER_PAGE = 50
@@ -403,6 +403,15 @@ def search(request):
         tags=[cache_tags.LATEST_ANSWERS, *cache_tags.SUBJECT_LISTS.values()]
         + [cache_tags.for_pk(kind, pk) for kind, pk in named],
     )
+
+
+@public_page
+def search_completions(request):
+    """JSON for the search box's suggestions as the reader types (static/monographs/search-suggest.js)."""
+    typed = clean_query(request.GET.get("q", ""))[:MAX_QUERY_LENGTH]
+    # Any change to an answer or a name may change these: purged with the search pages.
+    pages.shows(request, [cache_tags.LATEST_ANSWERS, *cache_tags.SUBJECT_LISTS.values()])
+    return JsonResponse({"q": typed, "results": completions(typed, Article)})
 
 
 def _subjects_first(named: set[tuple[str, int]]) -> list:

@@ -79,6 +79,12 @@ def measure(url, duration, headers=()):
     return wrk(url, duration, headers)
 
 
+def misspelled(name: str) -> str:
+    """Return `name` with two letters in its middle swapped, as a hurried reader types it."""
+    middle = len(name) // 2
+    return name[: middle - 1] + name[middle] + name[middle - 1] + name[middle + 1 :] if len(name) > 3 else name
+
+
 def timings(opener, urls) -> tuple[float, float]:
     """Return p50 and p95 in ms of single requests, one after another."""
     seconds = []
@@ -257,7 +263,17 @@ def main():
             (
                 f"search ({len(drugs)} queries)",
                 lambda: timings(opener, [f"{cold}/search/?q={urllib.parse.quote(x)}" for x in drugs]),
-                50,
+                25,
+            ),
+            (
+                f"search, misspelled: suggestions ({len(drugs)})",
+                lambda: timings(opener, [f"{cold}/search/?q={urllib.parse.quote(misspelled(x))}" for x in drugs]),
+                40,
+            ),
+            (
+                f"suggestions as you type ({len(drugs)})",
+                lambda: timings(opener, [f"{cold}/search/suggest/?q={urllib.parse.quote(x[:4])}" for x in drugs]),
+                25,
             ),
             (
                 "admin answer list (30 pages)",

@@ -1,10 +1,11 @@
 """Full-text search over answers, on PostgreSQL and on SQLite, behind one function.
 
 Both databases keep their index current themselves: PostgreSQL a generated
-tsvector column (question weighted A, answer B) with a GIN index, SQLite an
-FTS5 table kept in step by triggers. Queries use web-search syntax:
-words, "quoted phrases", -excluded words and `or`. Drug and condition names
-match too, so "inotuzumab" finds the Besponsa answers.
+tsvector column (question weighted A, summary B, answer C) with a GIN index,
+SQLite an FTS5 table (question, summary, answer) kept in step by triggers.
+Queries use web-search syntax: words, "quoted phrases", -excluded words and
+`or`. Every other word narrows; a word also matches the answers about a drug or
+condition it names (names.py), so "inotuzumab" finds the Besponsa answers.
 """
 
 import re
@@ -256,7 +257,7 @@ def _tsquery(texts) -> tuple[str, list]:
     return f"({sql})", [value for text in texts for value in (SEARCH_CONFIG, text)]
 
 
-# ts_rank's weights for D, C, B, A: the question (A) counts most, then the answer (B).
+# ts_rank's weights for D, C, B, A: the question (A) counts most, then the summary (B), then the answer (C).
 WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'::float4[]"
 
 
@@ -307,14 +308,14 @@ def _sqlite(queryset, groups, excluded, ranked):
     if not ranked:
         return queryset
     expression = _fts5([text for group in groups for text in group.texts])
-    # bm25 is lower for better matches; a question match counts ten times an answer match.
+    # bm25 is lower for better matches; a question match counts ten times an answer match, a summary's four times.
     rank = RawSQL(
-        f"SELECT -bm25({FTS_TABLE}, 10.0, 1.0) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid = {table}.id",
+        f"SELECT -bm25({FTS_TABLE}, 10.0, 4.0, 1.0) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid = {table}.id",
         [expression],
         output_field=FloatField(),
     )
     snippet = RawSQL(
-        f"SELECT snippet({FTS_TABLE}, 1, %s, %s, '…', 30) FROM {FTS_TABLE} "
+        f"SELECT snippet({FTS_TABLE}, {FTS_COLUMNS.index('answer')}, %s, %s, '…', 30) FROM {FTS_TABLE} "
         f"WHERE {FTS_TABLE} MATCH %s AND rowid = {table}.id",
         [START, STOP, expression],
         output_field=TextField(),
@@ -334,34 +335,40 @@ def _fts5_string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+FTS_COLUMNS = ("question", "summary", "answer")
+
+
 def ensure_sqlite_index(connection):
-    """Create SQLite's FTS5 index and its triggers if missing, and fill it when new.
+    """Create SQLite's FTS5 index and its triggers if missing or out of date, and fill it when new.
 
     SQLite rebuilds a table to alter it, which drops its triggers, so this
-    runs after every migrate as well as in the migration that adds search.
+    runs after every migrate as well as in the migrations that build search.
     """
     if connection.vendor != "sqlite":
         return
+    columns = ", ".join(FTS_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [f"{FTS_TABLE}_%"])
-        if cursor.fetchone()[0] == 3:
+        triggers = cursor.fetchone()[0]
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [FTS_TABLE])
+        table = cursor.fetchone()
+        if triggers == 3 and table and f"fts5({columns}," in table[0]:
             return
+        for suffix in ("ai", "ad", "au"):
+            cursor.execute(f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{suffix}")
+        cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
         cursor.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(question, answer, "
+            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({columns}, "
             "content='monographs_article', content_rowid='id', tokenize='porter unicode61')"
         )
-        new = f"INSERT INTO {FTS_TABLE}(rowid, question, answer) VALUES (new.id, new.question, new.answer);"
-        old = (
-            f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, question, answer) "
-            "VALUES ('delete', old.id, old.question, old.answer);"
-        )
+        values = lambda row: ", ".join(f"{row}.{column}" for column in FTS_COLUMNS)  # noqa: E731
+        new = f"INSERT INTO {FTS_TABLE}(rowid, {columns}) VALUES (new.id, {values('new')});"
+        old = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {columns}) VALUES ('delete', old.id, {values('old')});"
         triggers = {
             "ai": ("AFTER INSERT", new),
             "ad": ("AFTER DELETE", old),
-            "au": ("AFTER UPDATE OF question, answer", old + " " + new),
+            "au": (f"AFTER UPDATE OF {columns}", old + " " + new),
         }
         for suffix, (when, body) in triggers.items():
-            cursor.execute(
-                f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_{suffix} {when} ON monographs_article BEGIN {body} END"
-            )
+            cursor.execute(f"CREATE TRIGGER {FTS_TABLE}_{suffix} {when} ON monographs_article BEGIN {body} END")
         cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")

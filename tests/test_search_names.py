@@ -164,3 +164,9 @@ def test_a_hub_does_not_outrank_an_answer_that_matches_the_words_better(make_art
     for n in range(3):
         make_article(question=f"Leaf {n}?").readnext_links.create(target=hub)
     assert found("zebrafish") == [best.question, hub.question]
+
+
+def test_a_word_in_the_summary_counts_more_than_in_the_answer(make_article):
+    body = make_article(question="What about tablets?", answer="Take the kelpra tablet with food. " * 3)
+    summary = make_article(question="What about pills?", summary="Kelpra is a pill.", answer="Take it with food.")
+    assert found("kelpra") == [summary.question, body.question]

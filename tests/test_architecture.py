@@ -162,9 +162,10 @@ def test_only_the_lifecycle_owner_writes_an_answers_state_address_or_live_conten
 # An answer's fields are listed once, in monographs/content.py; the rest read that list.
 CONTENT_FIELD_NAMES = {"question", "slug", "answer", "summary", "sources", "review_interval_days"}
 # Where a list of them is not the answer's content: the admin's layout (fieldsets), a file format's field order,
-# the columns an answer page reads (HTML, not Markdown).
+# the columns an answer page reads (HTML, not Markdown), the texts search indexes and weighs.
 FIELD_LISTS_ALLOWED = {
     "monographs.content",
+    "monographs.search",
     "monographs.admin.articles",
     "monographs.interchange.mapping",
     "monographs.answer_page",

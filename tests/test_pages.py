@@ -26,8 +26,11 @@ def test_besponsa_page_structure(client, demo):
     assert '<html lang="en">' in html
     assert '<main id="main-content"' in html
     assert '<a class="skip-link" href="#main-content">Skip to main content</a>' in html
-    # No JavaScript: the only script element is structured data.
-    assert re.findall(r"<script[^>]*>", html) == ['<script type="application/ld+json">']
+    # The page works without JavaScript: the only script is the search box's suggestions (the site's own file,
+    # deferred), besides structured data.
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts[1:] == ['<script type="application/ld+json">']
+    assert re.fullmatch(r'<script src="/static/monographs/search-suggest\.\w+\.js" defer>', scripts[0])
     for landmark in ("<header", "<nav", "<article", "<footer"):
         assert landmark in html
     assert (

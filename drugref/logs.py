@@ -92,5 +92,6 @@ class GunicornLogger(Logger):
             "duration_ms": round(request_time.total_seconds() * 1000, 1),
             "remote_addr": environ.get("REMOTE_ADDR"),
             "user_agent": environ.get("HTTP_USER_AGENT"),
+            "read_from": environ.get("drugref.read_from"),  # with read replicas: "replica_1", or "default"
         }
         self.access_log.info(json.dumps({k: v for k, v in entry.items() if v is not None}, ensure_ascii=False))

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "drugref.request_checks.RejectNulMiddleware",
     # A cached page is served without sessions or authentication.
     "monographs.caching.pages.PageCacheMiddleware",
+    # Below the page cache (a cached page reads no database): an anonymous reader's page from a replica.
+    "drugref.replicas.ReplicaMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,6 +138,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     options.setdefault("transaction_mode", "IMMEDIATE")
     options.setdefault("timeout", 20)
     options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+
+# Read replicas (PostgreSQL streaming replicas) for anonymous public reads: see drugref/replicas.py.
+_replica_urls = [url.strip() for url in env.list("DATABASE_REPLICA_URLS", default=[]) if url.strip()]
+for _number, _url in enumerate(_replica_urls, 1):
+    if not _url.startswith(("postgres://", "postgresql://")) or DATABASES["default"]["ENGINE"] != (
+        "django.db.backends.postgresql"
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS: each replica is a postgres:// URL of a streaming replica of DATABASE_URL's "
+            "PostgreSQL database."
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _replica = env.db_url_config(_url)
+    # Like the primary, and a replica that does not answer costs a request a second, not a worker's timeout.
+    _replica.update({key: DATABASES["default"][key] for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS")})
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 1}
+    _replica["TEST"] = {"MIRROR": "default"}  # tests read the test database through it
+    DATABASES[f"replica_{_number}"] = _replica
+DATABASE_ROUTERS = ["drugref.replicas.Router"]
+# A replica further behind the primary than this (seconds) is not asked at all.
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=5.0)
 
 CACHES = {
     "default": _url_setting(

@@ -9,9 +9,10 @@ condition it names (names.py), so "inotuzumab" finds the Besponsa answers.
 """
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import (
     BooleanField,
     Count,
@@ -200,6 +201,38 @@ def _groups(terms: list[Term], names: dict[str, Named]) -> list[Group]:
         else:
             groups.append(Group(texts, [named]))
     return groups
+
+
+@contextmanager
+def planned_for_these_words(article_model):
+    """Run search's queries planned for the words given, in one read transaction (PostgreSQL).
+
+    drugref's connections prepare a query the fifth time they run it; PostgreSQL may then plan it once
+    for any words ("generic plan"), which for text and trigram searches means reading every row.
+    """
+    database = article_model.objects.db
+    if connections[database].vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=database), connections[database].cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        yield
+
+
+def words_in_live_answers(words: list[str], article_model) -> set[str]:
+    """Return those of `words` that some live answer contains (in its question, summary or answer)."""
+    live = article_model.objects.live()
+    table = article_model._meta.db_table
+    found = set()
+    for word in words:
+        if connections[live.db].vendor == "postgresql":
+            sql = f"SELECT id FROM {table} WHERE search_vector @@ plainto_tsquery(%s::regconfig, %s)"
+            matching = RawSQL(sql, [SEARCH_CONFIG, word])
+        else:
+            matching = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [_fts5_string(word)])
+        if live.filter(pk__in=matching).exists():
+            found.add(word)
+    return found
 
 
 def _search(queryset, q, *, ranked):

@@ -16,12 +16,12 @@ a link of its own, a drug with its other name and the conditions it treats.
 import re
 from dataclasses import dataclass
 
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import BooleanField, FloatField, Prefetch, Q
 from django.db.models.expressions import RawSQL
 
 from .names import key
-from .search import STOP_WORDS, Query
+from .search import STOP_WORDS, Query, planned_for_these_words, words_in_live_answers
 
 MAX_SUGGESTIONS = 4
 QUESTIONS_COMPARED = 40  # PostgreSQL: questions close to a word, read for their words
@@ -75,21 +75,15 @@ def distance(a: str, b: str, limit: int) -> int:
 def suggest(query: Query, article_model) -> list[Suggestion]:
     """Return what the reader probably meant, closest first: each a query to search instead (never applied)."""
     words = _unknown_words(query)
+    # A word some live answer contains is a word, not a slip (the text index says so at once).
+    words = [word for word in words if word not in words_in_live_answers(words, article_model)]
     if not words:
         return []
-    entries = _entries(words, article_model)
-    closest = {}
-    for word in words:
-        wanted, limit = key(word), edits_allowed(key(word))
-        found = []
-        for entry in entries:
-            if entry.word.casefold() == word.casefold():
-                found = []  # the word is in the dictionary as typed: nothing to correct
-                break
-            if (d := distance(wanted, key(entry.word), limit)) <= limit:
-                found.append((d, entry.subject is None, entry.word.casefold(), entry))
-        if found:
-            closest[word] = [(d, entry) for d, _, _, entry in sorted(found)]
+    # Names first; the questions' words (a longer look) only for a word no name comes close to.
+    closest, known = _closest(words, _entries(words, article_model, names=True))
+    rest = [word for word in words if word not in closest and word not in known]
+    if rest:
+        closest |= _closest(rest, _entries(rest, article_model, names=False))[0]
     if not closest:
         return []
     first, *others = closest
@@ -106,6 +100,24 @@ def suggest(query: Query, article_model) -> list[Suggestion]:
     return suggestions
 
 
+def _closest(words, entries) -> tuple[dict, set]:
+    """Return, for each word, the entries within its edits, closest first; and the words found as typed."""
+    closest, known = {}, set()
+    for word in words:
+        wanted, limit = key(word), edits_allowed(key(word))
+        found = []
+        for entry in entries:
+            if entry.word.casefold() == word.casefold():
+                known.add(word)  # the word is in the dictionary as typed: nothing to correct
+                found = []
+                break
+            if (d := distance(wanted, key(entry.word), limit)) <= limit:
+                found.append((d, entry.subject is None, entry.word.casefold(), entry))
+        if found:
+            closest[word] = [(d, entry) for d, _, _, entry in sorted(found)]
+    return closest, known
+
+
 def _unknown_words(query: Query) -> list[str]:
     """Return the query's words worth correcting: not left out, not a phrase, naming no drug or condition."""
     return [
@@ -117,28 +129,34 @@ def _unknown_words(query: Query) -> list[str]:
     ]
 
 
-def _entries(words: list[str], article_model) -> list[_Entry]:
-    """Return the dictionary entries worth comparing with `words`: names, words of names, words of questions."""
+def _entries(words: list[str], article_model, *, names: bool) -> list[_Entry]:
+    """Return the dictionary entries worth comparing with `words`: names and their words, or questions' words."""
     database = article_model.objects.db
     if connections[database].vendor != "postgresql":
-        return _entries_among(words, article_model, close_only=False)
-    with transaction.atomic(using=database), connections[database].cursor() as cursor:
+        return _entries_among(words, article_model, names=names, close_only=False)
+    with planned_for_these_words(article_model), connections[database].cursor() as cursor:
         # Looser than pg_trgm's default (0.6), which misses a swap of two letters near a word's start.
         cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}")
-        return _entries_among(words, article_model, close_only=True)
+        return _entries_among(words, article_model, names=names, close_only=True)
 
 
-def _entries_among(words, article_model, *, close_only) -> list[_Entry]:
+def _entries_among(words, article_model, *, names, close_only) -> list[_Entry]:
+    if not names:
+        questions = article_model.objects.live().order_by()
+        if close_only:
+            questions = questions.filter(_close_to(words, "question")).order_by(_closeness(words, "question").desc())
+        questions = questions[: QUESTIONS_COMPARED if close_only else SQLITE_QUESTIONS_COMPARED]
+        return [
+            _Entry(word)
+            for question in questions.values_list("question", flat=True)
+            for word in re.findall(r"[^\W_][\w'’-]*[^\W_]", question)
+            if len(word) >= 3
+        ]
     Drug, Condition = article_model.drugs.field.related_model, article_model.conditions.field.related_model
     drugs, conditions = Drug.objects.all(), Condition.objects.all()
-    questions = article_model.objects.live().order_by()
     if close_only:
         drugs = drugs.filter(_close_to(words, "brand_name", "generic_name", "other_names"))
         conditions = conditions.filter(_close_to(words, "name", "other_names"))
-        questions = questions.filter(_close_to(words, "question")).order_by(_closeness(words, "question").desc())
-        questions = questions[:QUESTIONS_COMPARED]
-    else:
-        questions = questions[:SQLITE_QUESTIONS_COMPARED]
     entries = []
     treats = Prefetch("conditions", queryset=Condition.objects.only("name").order_by("name"))
     for drug in drugs.prefetch_related(treats)[:50]:
@@ -152,8 +170,6 @@ def _entries_among(words, article_model, *, close_only) -> list[_Entry]:
         for name in condition.all_names():
             other = condition.name if name != condition.name else condition.abbreviation
             entries += _name_entries(name, other, ("condition", condition.pk))
-    for question in questions.values_list("question", flat=True):
-        entries += [_Entry(word) for word in re.findall(r"[^\W_][\w'’-]*[^\W_]", question) if len(word) >= 3]
     return entries
 
 

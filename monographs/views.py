@@ -21,7 +21,7 @@ from .caching import tags as cache_tags
 from .caching.pages import public_page
 from .models import SUBJECT_KINDS, Article, ArticleRedirect, Condition, Drug, Page, Reviewer, SupportGroup
 from .pagination import Window
-from .search import MAX_QUERY_LENGTH, clean_query, understand
+from .search import MAX_QUERY_LENGTH, clean_query, planned_for_these_words, understand
 from .slugs import fixed_url, url_for_slug
 from .suggestions import completions, suggest
 
@@ -358,22 +358,23 @@ def search(request):
     exact = next(iter(same), None)
     if exact is not None:
         return redirect(exact)
-    query = understand(q, Article)
-    found_answers = (
-        Article.objects.live()
-        .search(query)
-        .for_list()
-        .select_related("reviewer")
-        .only("question", "slug", "reviewed_on", "updated_at", "reviewer__name", "reviewer__credentials")
-    )
-    page = _paginate(request, found_answers, RESULTS_PER_PAGE)
-    results = list(page)
-    found = results[0].total_found if results else 0
-    # Little found: what the reader probably meant, each as a search of its own (never in place of theirs).
-    suggestions = suggest(query, Article) if q and found < FEW_RESULTS and not page.has_previous else []
-    # The drugs and conditions it names, or those its suggestions name: look-alikes side by side, none alone.
-    named = query.subjects() or {s.subject for s in suggestions if s.subject}
-    subjects = _subjects_first(named) if q and not page.has_previous else []
+    with planned_for_these_words(Article):
+        query = understand(q, Article)
+        found_answers = (
+            Article.objects.live()
+            .search(query)
+            .for_list()
+            .select_related("reviewer")
+            .only("question", "slug", "reviewed_on", "updated_at", "reviewer__name", "reviewer__credentials")
+        )
+        page = _paginate(request, found_answers, RESULTS_PER_PAGE)
+        results = list(page)
+        found = results[0].total_found if results else 0
+        # Little found: what the reader probably meant, each as a search of its own (never in place of theirs).
+        suggestions = suggest(query, Article) if q and found < FEW_RESULTS and not page.has_previous else []
+        # The drugs and conditions it names, or those its suggestions name: look-alikes side by side, none alone.
+        named = query.subjects() or {s.subject for s in suggestions if s.subject}
+        subjects = _subjects_first(named) if q and not page.has_previous else []
     return render_page(
         request,
         "monographs/search.html",
@@ -411,7 +412,8 @@ def search_completions(request):
     typed = clean_query(request.GET.get("q", ""))[:MAX_QUERY_LENGTH]
     # Any change to an answer or a name may change these: purged with the search pages.
     pages.shows(request, [cache_tags.LATEST_ANSWERS, *cache_tags.SUBJECT_LISTS.values()])
-    return JsonResponse({"q": typed, "results": completions(typed, Article)})
+    with planned_for_these_words(Article):
+        return JsonResponse({"q": typed, "results": completions(typed, Article)})
 
 
 def _subjects_first(named: set[tuple[str, int]]) -> list:

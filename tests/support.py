@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from bench.stack import free_port
 
@@ -74,6 +75,11 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data):
         if self._in_body and not self._skip:
             self.parts.append(data)
+
+
+# Search runs its queries in one read transaction planned for the words given (search.planned_for_these_words):
+# on PostgreSQL its savepoint (in a test; BEGIN outside one), SET LOCAL and release count as queries too.
+SEARCH_TRANSACTION = 3 if connection.vendor == "postgresql" else 0
 
 
 def visible_text(html: str) -> str:

@@ -22,6 +22,8 @@ from django.views.decorators.http import require_safe
 
 from monographs.caching import outbox
 
+from . import replicas
+
 _migrated = False  # once true for this code, true for the life of the process
 
 
@@ -66,7 +68,9 @@ def _migrations():
 
 
 def _answer(checks):
-    healthy = all(value == "ok" for name, value in checks.items() if name not in ("cache", "purges", "database_error"))
+    # A cache, a front cache or a read replica that is down slows pages, never stops them: reported, still 200.
+    reported_only = ("cache", "purges", "database_error", "replicas")
+    healthy = all(value == "ok" for name, value in checks.items() if name not in reported_only)
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
 
 
@@ -90,4 +94,6 @@ def readyz(request):
             checks["migrations"] = "unknown"
         if checks["migrations"] == "ok":
             checks["purges"] = outbox.backlog()
+    if replicas.replicas():
+        checks["replicas"] = replicas.status()
     return _answer(checks)

@@ -120,11 +120,20 @@ def _usable(alias) -> bool:
     if now < recheck_at:
         return usable
     try:
+        with connections[PRIMARY].cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()::text")
+            (position,) = cursor.fetchone()
+    except DatabaseError:
+        return False  # the primary's own trouble: nothing to say of the replica
+    try:
         with connections[alias].cursor() as cursor:
-            # Behind by nothing when it has replayed all it received; else by the age of its last replayed commit.
+            # Behind by nothing when it has replayed all the primary has written (an idle primary writes nothing,
+            # so the age of the last replayed commit alone would call a replica that is up to date "behind");
+            # else by that age.
             cursor.execute(
-                "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
-                " ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
+                "SELECT CASE WHEN pg_last_wal_replay_lsn() >= %s::pg_lsn THEN 0"
+                " ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END",
+                [position],
             )
             (lag,) = cursor.fetchone()
     except DatabaseError as error:
@@ -145,5 +154,5 @@ def _failed(alias) -> None:
 
 
 def status() -> dict[str, str]:
-    """Each replica's state as this process last saw it, for /readyz: "ok" or "not used"."""
+    """Each replica's state as this process sees it, for /readyz: "ok", or "not used" (down or far behind)."""
     return {alias: "ok" if _usable(alias) else "not used" for alias in replicas()}

@@ -168,6 +168,8 @@ def test_readers_read_from_the_replica_and_the_admin_from_the_primary(app):
     # A signed-in request (a session cookie) reads from the primary.
     _, _, read_from = _read_from(server, BESPONSA_URL, {"Cookie": "sessionid=anything"})
     assert read_from == "default"
+    status, body, _ = _read_from(server, "/readyz")
+    assert status == 200 and json.loads(body)["replicas"] == {"replica_1": "ok"}
 
 
 def test_a_replica_that_has_not_replayed_the_latest_commit_is_not_read(app):
@@ -201,6 +203,8 @@ def test_a_stopped_replica_is_left_out_with_no_error_to_readers(app):
             status, body, read_from = _read_from(server, BESPONSA_URL)
             assert (status, read_from) == (200, "default")
             assert "Judith Stewart, BPharm" in body
+        status, body, _ = _read_from(server, "/readyz")  # reported; the app server stays in service
+        assert status == 200 and json.loads(body)["replicas"] == {"replica_1": "not used"}
     finally:
         replica.control("start")
     deadline = time.monotonic() + 30

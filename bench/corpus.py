@@ -79,6 +79,14 @@ TEMPLATES = [
 REVIEWERS = 20
 
 
+def _parts(count: int, least: int) -> int:
+    """Syllables a name needs for `count` different names (never fewer than `least`: the same names as before)."""
+    parts = least
+    while len(SYLLABLES) ** parts < count:
+        parts += 1
+    return parts
+
+
 def _name(n: int, parts: int) -> str:
     letters = []
     for _ in range(parts):
@@ -101,10 +109,10 @@ def records(articles: int, drugs: int, conditions: int, seed: int = 1):
     reviewers = [(f"Reviewer {_name(i, 2)}", rng.choice(["PharmD", "BPharm", "RPh", "MD"])) for i in range(REVIEWERS)]
     for name, credentials in reviewers:
         yield {"kind": "reviewer", "name": name, "credentials": credentials, "bio": ""}
-    condition_names = [f"{_name(i, 3)} Syndrome" for i in range(conditions)]
+    condition_names = [f"{_name(i, _parts(conditions, 3))} Syndrome" for i in range(conditions)]
     for name in condition_names:
         yield {"kind": "condition", "name": name, "abbreviation": "", "summary": _paragraph(rng)}
-    drug_names = [_name(i, 4) for i in range(drugs)]
+    drug_names = [_name(i, _parts(drugs, 4)) for i in range(drugs)]
     treats = {}
     for name in drug_names:
         treats[name] = rng.sample(condition_names, k=min(len(condition_names), rng.randint(1, 2)))

@@ -153,7 +153,8 @@ class Loader:
             other = f"{target_kind}_id"
             current = defaultdict(set)
             pks = [obj.pk for obj, _ in items]
-            for a, b in through.objects.filter(**{f"{own}__in": pks}).values_list(own, other):
+            # One array parameter (lookups.any_of): 250,000 drugs would be more parameters than a query may have.
+            for a, b in through.objects.filter(any_of(own, pks)).values_list(own, other):
                 current[a].add(b)
             stale, rows = [], []
             for obj, names in items:
@@ -166,7 +167,7 @@ class Loader:
                     self.purges.add(cache_tags.for_object(obj))
                     self.purges.update(cache_tags.for_pk(target_model, pk) for pk in wanted)
                     rows += [through(**{own: obj.pk, other: pk}) for pk in wanted]
-            through.objects.filter(**{f"{own}__in": stale}).delete()
+            through.objects.filter(any_of(own, stale)).delete()
             through.objects.bulk_create(rows, batch_size=BATCH)
             self.wrote |= bool(stale)
 

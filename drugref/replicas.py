@@ -16,6 +16,7 @@ fails during a request has that request served again from the primary.
 """
 
 import contextlib
+import functools
 import logging
 import random
 import time
@@ -92,18 +93,23 @@ class ReplicaMiddleware:
         return match.func(request, *match.args, **match.kwargs)
 
 
+def _primary_position() -> str:
+    """Return where the primary's write-ahead log is now: what a replica must have replayed to be up to date."""
+    with connections[PRIMARY].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        return cursor.fetchone()[0]
+
+
 def _caught_up_replica() -> str | None:
     """Return a replica that has replayed all the primary had committed just now, or None."""
-    usable = [alias for alias in replicas() if _usable(alias)]
+    position = functools.cache(_primary_position)  # read once a request, and only if a replica may be asked
+    usable = [alias for alias in replicas() if _usable(alias, position)]
     if not usable:
         return None
     alias = random.choice(usable)
     try:
-        with connections[PRIMARY].cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn()::text")
-            (position,) = cursor.fetchone()
         with connections[alias].cursor() as cursor:
-            cursor.execute("SELECT coalesce(pg_last_wal_replay_lsn() >= %s::pg_lsn, false)", [position])
+            cursor.execute("SELECT coalesce(pg_last_wal_replay_lsn() >= %s::pg_lsn, false)", [position()])
             (caught_up,) = cursor.fetchone()
     except DatabaseError as error:
         if connections[PRIMARY].is_usable():
@@ -113,16 +119,17 @@ def _caught_up_replica() -> str | None:
     return alias if caught_up else None
 
 
-def _usable(alias) -> bool:
-    """Whether this process should ask `alias` at all: it answers, and is not far behind (checked now and then)."""
+def _usable(alias, position) -> bool:
+    """Whether this process should ask `alias` at all: it answers, and is not far behind (checked now and then).
+
+    `position` returns the primary's (_primary_position), read only when a check is due.
+    """
     now = time.monotonic()
     recheck_at, usable = _health.get(alias, (now, False))
     if now < recheck_at:
         return usable
     try:
-        with connections[PRIMARY].cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn()::text")
-            (position,) = cursor.fetchone()
+        where = position()
     except DatabaseError:
         return False  # the primary's own trouble: nothing to say of the replica
     try:
@@ -133,7 +140,7 @@ def _usable(alias) -> bool:
             cursor.execute(
                 "SELECT CASE WHEN pg_last_wal_replay_lsn() >= %s::pg_lsn THEN 0"
                 " ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END",
-                [position],
+                [where],
             )
             (lag,) = cursor.fetchone()
     except DatabaseError as error:
@@ -155,4 +162,5 @@ def _failed(alias) -> None:
 
 def status() -> dict[str, str]:
     """Each replica's state as this process sees it, for /readyz: "ok", or "not used" (down or far behind)."""
-    return {alias: "ok" if _usable(alias) else "not used" for alias in replicas()}
+    position = functools.cache(_primary_position)
+    return {alias: "ok" if _usable(alias, position) else "not used" for alias in replicas()}

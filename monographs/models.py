@@ -26,6 +26,8 @@ OTHER_NAMES_HELP = (
 class OtherNames:
     """A drug's or condition's other names, stored one a line (text.name_list)."""
 
+    MAIN_NAMES: tuple[str, ...]  # the fields of its own names, main first
+
     def save(self, *args, **kwargs):
         self.other_names = name_list(self.other_names)
         super().save(*args, **kwargs)
@@ -35,11 +37,12 @@ class OtherNames:
 
     def all_names(self) -> list[str]:
         """Every name it is known by: the main name(s) first, then the others."""
-        main = [self.brand_name, self.generic_name] if isinstance(self, Drug) else [self.name, self.abbreviation]
-        return [name for name in main if name] + self.other_name_list()
+        return [name for field in self.MAIN_NAMES if (name := getattr(self, field))] + self.other_name_list()
 
 
 class Condition(OtherNames, models.Model):
+    MAIN_NAMES = ("name", "abbreviation")
+
     name = models.CharField(
         max_length=200,
         unique=True,
@@ -84,6 +87,8 @@ class Condition(OtherNames, models.Model):
 
 
 class Drug(OtherNames, models.Model):
+    MAIN_NAMES = ("brand_name", "generic_name")
+
     brand_name = models.CharField(
         max_length=200,
         unique=True,

@@ -132,7 +132,7 @@ def _links_in(article_model):
     counts = []
     for accessor in ("relatedquestion_links", "readnext_links"):
         link_model = article_model._meta.get_field(accessor).related_model
-        links = link_model.objects.filter(target=OuterRef("pk"), source__state=article_model.State.PUBLISHED)
+        links = link_model.objects.filter(target=OuterRef("pk"), source__in=article_model.objects.live())
         count = links.order_by().values("target").annotate(n=Count("*")).values("n")
         counts.append(Coalesce(Subquery(count, output_field=IntegerField()), 0))
     return counts[0] + counts[1]
@@ -222,17 +222,7 @@ def planned_for_these_words(article_model):
 def words_in_live_answers(words: list[str], article_model) -> set[str]:
     """Return those of `words` that some live answer contains (in its question, summary or answer)."""
     live = article_model.objects.live()
-    table = article_model._meta.db_table
-    found = set()
-    for word in words:
-        if connections[live.db].vendor == "postgresql":
-            sql = f"SELECT id FROM {table} WHERE search_vector @@ plainto_tsquery(%s::regconfig, %s)"
-            matching = RawSQL(sql, [SEARCH_CONFIG, word])
-        else:
-            matching = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [_fts5_string(word)])
-        if live.filter(pk__in=matching).exists():
-            found.add(word)
-    return found
+    return {word for word in words if live.filter(pk__in=_text_matches(live, [word])).exists()}
 
 
 def _search(queryset, q, *, ranked):
@@ -294,19 +284,25 @@ def _tsquery(texts) -> tuple[str, list]:
 WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'::float4[]"
 
 
+def _text_matches(queryset, texts) -> RawSQL:
+    """The ids of the answers whose question, summary or answer matches any of `texts` (web-search expressions)."""
+    if connections[queryset.db].vendor == "postgresql":
+        tsquery, params = _tsquery(texts)
+        return RawSQL(f"SELECT id FROM {queryset.model._meta.db_table} WHERE search_vector @@ {tsquery}", params)
+    return RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [_fts5(texts)])
+
+
 def _postgres(queryset, groups, excluded, ranked):
     table = queryset.model._meta.db_table
     for group in groups:
         # One IN over a UNION per group, so the text match uses the GIN index; an OR would test every vector.
-        tsquery, params = _tsquery(group.texts)
-        sql = f"SELECT id FROM {table} WHERE search_vector @@ {tsquery}"
+        matches = _text_matches(queryset, group.texts)
         if group.drugs or group.conditions:
             subjects_sql, subjects_params = _subject_answers(queryset.model, group).query.sql_with_params()
-            sql, params = f"{sql} UNION {subjects_sql}", [*params, *subjects_params]
-        queryset = queryset.filter(pk__in=RawSQL(sql, params))
+            matches = RawSQL(f"{matches.sql} UNION {subjects_sql}", [*matches.params, *subjects_params])
+        queryset = queryset.filter(pk__in=matches)
     if excluded:
-        tsquery, params = _tsquery([_quoted(t) for t in excluded])
-        queryset = queryset.exclude(pk__in=RawSQL(f"SELECT id FROM {table} WHERE search_vector @@ {tsquery}", params))
+        queryset = queryset.exclude(pk__in=_text_matches(queryset, [_quoted(t) for t in excluded]))
     if not ranked:
         return queryset
     # Ranked and highlighted by every word looked for, whichever way each group matched.
@@ -327,17 +323,13 @@ def _quoted(term) -> str:
 
 def _sqlite(queryset, groups, excluded, ranked):
     table = queryset.model._meta.db_table
-
-    def answers_matching(expression):
-        return RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])
-
     for group in groups:
-        either = Q(pk__in=answers_matching(_fts5(group.texts)))
+        either = Q(pk__in=_text_matches(queryset, group.texts))
         if group.drugs or group.conditions:
             either |= Q(pk__in=_subject_answers(queryset.model, group))
         queryset = queryset.filter(either)
     if excluded:
-        queryset = queryset.exclude(pk__in=answers_matching(_fts5([_quoted(t) for t in excluded])))
+        queryset = queryset.exclude(pk__in=_text_matches(queryset, [_quoted(t) for t in excluded]))
     if not ranked:
         return queryset
     expression = _fts5([text for group in groups for text in group.texts])

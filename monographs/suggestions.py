@@ -16,12 +16,12 @@ a link of its own, a drug with its other name and the conditions it treats.
 import re
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import BooleanField, FloatField, Prefetch, Q
 from django.db.models.expressions import RawSQL
 
 from .names import key
-from .search import STOP_WORDS, Query, planned_for_these_words, words_in_live_answers
+from .search import STOP_WORDS, Query, words_in_live_answers
 
 MAX_SUGGESTIONS = 4
 QUESTIONS_COMPARED = 40  # PostgreSQL: questions close to a word, read for their words
@@ -80,10 +80,10 @@ def suggest(query: Query, article_model) -> list[Suggestion]:
     if not words:
         return []
     # Names first; the questions' words (a longer look) only for a word no name comes close to.
-    closest, known = _closest(words, _entries(words, article_model, names=True))
+    closest, known = _closest(words, _entries(_names_near, words, article_model))
     rest = [word for word in words if word not in closest and word not in known]
     if rest:
-        closest |= _closest(rest, _entries(rest, article_model, names=False))[0]
+        closest |= _closest(rest, _entries(_question_words_near, rest, article_model))[0]
     if not closest:
         return []
     first, *others = closest
@@ -129,29 +129,37 @@ def _unknown_words(query: Query) -> list[str]:
     ]
 
 
-def _entries(words: list[str], article_model, *, names: bool) -> list[_Entry]:
-    """Return the dictionary entries worth comparing with `words`: names and their words, or questions' words."""
+def _entries(find, words: list[str], article_model) -> list[_Entry]:
+    """Return `find(words, article_model, close_only)`: the dictionary entries worth comparing with `words`.
+
+    On PostgreSQL only those trigram-close to a word (`close_only`), in a transaction of their own unless the
+    search's (search.planned_for_these_words) is open already; SQLite has them all compared.
+    """
     database = article_model.objects.db
     if connections[database].vendor != "postgresql":
-        return _entries_among(words, article_model, names=names, close_only=False)
-    with planned_for_these_words(article_model), connections[database].cursor() as cursor:
+        return find(words, article_model, close_only=False)
+    with transaction.atomic(using=database, savepoint=False), connections[database].cursor() as cursor:
         # Looser than pg_trgm's default (0.6), which misses a swap of two letters near a word's start.
         cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}")
-        return _entries_among(words, article_model, names=names, close_only=True)
+        return find(words, article_model, close_only=True)
 
 
-def _entries_among(words, article_model, *, names, close_only) -> list[_Entry]:
-    if not names:
-        questions = article_model.objects.live().order_by()
-        if close_only:
-            questions = questions.filter(_close_to(words, "question")).order_by(_closeness(words, "question").desc())
-        questions = questions[: QUESTIONS_COMPARED if close_only else SQLITE_QUESTIONS_COMPARED]
-        return [
-            _Entry(word)
-            for question in questions.values_list("question", flat=True)
-            for word in re.findall(r"[^\W_][\w'’-]*[^\W_]", question)
-            if len(word) >= 3
-        ]
+def _question_words_near(words, article_model, *, close_only) -> list[_Entry]:
+    """The words of live answers' questions (those close to `words` with `close_only`)."""
+    questions = article_model.objects.live().order_by()
+    if close_only:
+        questions = questions.filter(_close_to(words, "question")).order_by(_closeness(words, "question").desc())
+    questions = questions[: QUESTIONS_COMPARED if close_only else SQLITE_QUESTIONS_COMPARED]
+    return [
+        _Entry(word)
+        for question in questions.values_list("question", flat=True)
+        for word in re.findall(r"[^\W_][\w'’-]*[^\W_]", question)
+        if len(word) >= 3
+    ]
+
+
+def _names_near(words, article_model, *, close_only) -> list[_Entry]:
+    """The names of drugs and conditions, whole and word by word (those close to `words` with `close_only`)."""
     Drug, Condition = article_model.drugs.field.related_model, article_model.conditions.field.related_model
     drugs, conditions = Drug.objects.all(), Condition.objects.all()
     if close_only:

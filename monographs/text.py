@@ -57,14 +57,18 @@ def name_list(value) -> str:
     return "\n".join(names)
 
 
-def name_list_problem(value: str) -> str:
-    """Return what is wrong with one of a list of names (one a line), naming it, or ""."""
-    for name in value.split("\n"):
-        if problem := single_line_problem(name):
-            return f"{name!r} {problem}"
-        if len(name) > NAME_MAX_LENGTH:
-            return f"{name[:40]!r}… is {len(name)} characters long, at most {NAME_MAX_LENGTH} fit"
+def name_problem(name: str) -> str:
+    """Return what is wrong with one of a list of names, naming it, or ""."""
+    if problem := single_line_problem(name):
+        return f"{name!r} {problem}"
+    if len(name) > NAME_MAX_LENGTH:
+        return f"{name[:40]!r}… is {len(name)} characters long, at most {NAME_MAX_LENGTH} fit"
     return ""
+
+
+def name_list_problem(value: str) -> str:
+    """Return what is wrong with the first bad name of a list (one a line), naming it, or ""."""
+    return next((problem for name in value.split("\n") if (problem := name_problem(name))), "")
 
 
 def validate_name_list(value):

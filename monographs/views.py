@@ -422,7 +422,7 @@ def _subjects_first(named: set[tuple[str, int]]) -> list:
     for model, kind in ((Drug, "drug"), (Condition, "condition")):
         ids = [pk for k, pk in named if k == kind]
         if ids:
-            live = Q(articles__state=Article.State.PUBLISHED)
+            live = Q(articles__in=Article.objects.live())  # the one rule of what readers may see
             found += model.objects.filter(pk__in=ids).annotate(answer_count=Count("articles", filter=live))
     return found
 

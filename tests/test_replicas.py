@@ -26,16 +26,9 @@ from django.db import connection
 from bench import stack
 
 from .support import BESPONSA_URL
+from .test_serving import _require
 
 PROJECT = Path(__file__).resolve().parent.parent
-
-
-def _required(condition, message):
-    if condition:
-        return
-    if os.environ.get("SERVING_TESTS") == "required":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 class Cluster:
@@ -74,7 +67,7 @@ class Cluster:
 def primary_and_replica():
     if connection.vendor != "postgresql":
         pytest.skip("read replicas are PostgreSQL's: this runs in the PostgreSQL pass")
-    _required(shutil.which("pg_createcluster") and os.geteuid() == 0, "pg_createcluster as root is needed")
+    _require(shutil.which("pg_createcluster") and os.geteuid() == 0, "pg_createcluster as root is needed")
     suffix = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
     primary = Cluster(f"drugref-primary-{suffix}", stack.free_port())
     replica = Cluster(f"drugref-replica-{suffix}", stack.free_port())
@@ -188,10 +181,7 @@ def test_a_replica_that_has_not_replayed_the_latest_commit_is_not_read(app):
         assert _read_from(server, BESPONSA_URL)[2] == "default"
     finally:
         replica.sql("SELECT pg_wal_replay_resume()")
-    deadline = time.monotonic() + 15
-    while _read_from(server, BESPONSA_URL)[2] != "replica_1":
-        assert time.monotonic() < deadline, "the replica was not used again once it caught up"
-        time.sleep(0.5)
+    _until_read_from_the_replica(server, 15, "the replica was not used again once it caught up")
 
 
 def test_a_stopped_replica_is_left_out_with_no_error_to_readers(app):
@@ -207,9 +197,13 @@ def test_a_stopped_replica_is_left_out_with_no_error_to_readers(app):
         assert status == 200 and json.loads(body)["replicas"] == {"replica_1": "not used"}
     finally:
         replica.control("start")
-    deadline = time.monotonic() + 30
+    _until_read_from_the_replica(server, 30, "the replica was not used again once it was back")
+
+
+def _until_read_from_the_replica(server, seconds, message):
+    deadline = time.monotonic() + seconds
     while _read_from(server, BESPONSA_URL)[2] != "replica_1":
-        assert time.monotonic() < deadline, "the replica was not used again once it was back"
+        assert time.monotonic() < deadline, message
         time.sleep(0.5)
 
 

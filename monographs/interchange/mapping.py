@@ -10,7 +10,7 @@ from datetime import date
 from .. import sources
 from ..models import KIND_OF_LIST, NAME_LISTS, SUBJECT_KINDS
 from ..slugs import slug_for
-from ..text import name_list, single_line_problem
+from ..text import name_list, name_problem
 from .records import (
     ArticleRecord,
     ConditionRef,
@@ -165,9 +165,9 @@ def _subject(read: _Reader, kind):
             fields[field] = read.names(field) or []
         elif field in NAME_LISTS:  # a list in the file, one name a line in the database
             others = read.names(field) or []
-            for other in others:
-                if problem := single_line_problem(other):
-                    read.fail(field, f"{other!r} {problem}")
+            for other in others:  # each checked before they are joined, where a line break would pass for two
+                if problem := name_problem(other):
+                    read.fail(field, problem)
             fields[field] = name_list(others)
         else:
             fields[field] = read.text(field).strip()

@@ -15,7 +15,7 @@ from django.core.validators import URLValidator, validate_slug
 from ..content import LINK_MODELS
 from ..lookups import matching
 from ..models import SUBJECT_KINDS, Article, ArticleRedirect, Condition, Drug, Reviewer, SupportGroup
-from ..text import name_list_problem, single_line_problem, validate_name_list, validate_single_line
+from ..text import single_line_problem, validate_single_line
 from .records import ArticleRecord, Problem, SubjectRecord
 
 LINK_FIELDS = tuple(LINK_MODELS)
@@ -104,8 +104,6 @@ def _check_subject(record: SubjectRecord) -> list[Problem]:
                 record.problem(field_name, f"is {len(value)} characters long, at most {field.max_length} fit")
             )
         if validate_single_line in field.validators and (problem := single_line_problem(value)):
-            problems.append(record.problem(field_name, problem))
-        if validate_name_list in field.validators and (problem := name_list_problem(value)):
             problems.append(record.problem(field_name, problem))
     if record.kind == "support_group" and record.fields.get("url"):
         try:

@@ -32,11 +32,19 @@ def main():
             "forget to activate a virtual environment?"
         ) from exc
     from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
 
     try:
         execute_from_command_line(sys.argv)
     except ImproperlyConfigured as error:  # a setting that is missing or wrong: say which, without a traceback
         sys.exit(f"drugref is not configured: {error}")
+    except DatabaseError:
+        # A command run before the database was set up (a table missing): say what to run instead.
+        from drugref.health import migrations_pending
+
+        if not migrations_pending():
+            raise
+        sys.exit("The database is not set up yet: run `.venv/bin/python manage.py migrate` (make run does) first.")
 
 
 if __name__ == "__main__":

@@ -59,6 +59,11 @@ def _cache():
         return "unavailable"
 
 
+def migrations_pending() -> bool:
+    """Whether the database lacks migrations this code has (a new release, or a database never migrated)."""
+    return _migrations() == "pending"
+
+
 def _migrations():
     global _migrated
     if not _migrated:

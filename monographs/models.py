@@ -67,7 +67,11 @@ class Condition(OtherNames, models.Model):
     class Meta:
         ordering = ["name"]
         # The A to Z (browse.py): names in their listed order.
-        indexes = [models.Index(Lower("name"), F("name"), name="condition_name_az_idx")]
+        indexes = [
+            models.Index(Lower("name"), F("name"), name="condition_name_az_idx"),
+            # Search asks whether a word is an abbreviation (names.named_by): without this, every condition is read.
+            models.Index(Upper("abbreviation"), name="condition_iabbrev_idx"),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.db import connections, transaction
 from django.db.models import BooleanField, FloatField, Prefetch, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Upper
 
 from .names import key
 from .search import STOP_WORDS, Query, words_in_live_answers
@@ -163,8 +164,11 @@ def _names_near(words, article_model, *, close_only) -> list[_Entry]:
     Drug, Condition = article_model.drugs.field.related_model, article_model.conditions.field.related_model
     drugs, conditions = Drug.objects.all(), Condition.objects.all()
     if close_only:
-        drugs = drugs.filter(_close_to(words, "brand_name", "generic_name", "other_names"))
-        conditions = conditions.filter(_close_to(words, "name", "other_names"))
+        # The closest first: in name order, PostgreSQL would walk the names' index testing each for closeness.
+        drug_names, condition_names = ("brand_name", "generic_name", "other_names"), ("name", "other_names")
+        drugs = drugs.filter(_close_to(words, *drug_names)).order_by(_closeness(words, *drug_names).desc())
+        conditions = conditions.filter(_close_to(words, *condition_names))
+        conditions = conditions.order_by(_closeness(words, *condition_names).desc())
     entries = []
     treats = Prefetch("conditions", queryset=Condition.objects.only("name").order_by("name"))
     for drug in drugs.prefetch_related(treats)[:50]:
@@ -199,10 +203,11 @@ def _close_to(words, *columns):
     return RawSQL(" OR ".join(tests), params, output_field=BooleanField())
 
 
-def _closeness(words, column):
-    """How close the closest of `words` comes to a word of `column` (pg_trgm's word_similarity)."""
-    sql = ", ".join(f"word_similarity(UPPER(%s), UPPER({column}::text))" for _ in words)
-    return RawSQL(f"GREATEST({sql})", [key(word) for word in words], output_field=FloatField())
+def _closeness(words, *columns):
+    """How close the closest of `words` comes to a word of any of `columns` (pg_trgm's word_similarity)."""
+    pairs = [(word, column) for word in words for column in columns]
+    sql = ", ".join(f"word_similarity(UPPER(%s), UPPER({column}::text))" for _, column in pairs)
+    return RawSQL(f"GREATEST({sql})", [key(word) for word, _ in pairs], output_field=FloatField())
 
 
 def _replaced(text: str, replacements: dict[str, str]) -> str:
@@ -232,7 +237,9 @@ def completions(typed: str, article_model) -> list[dict]:
     ]
     for model, kind, starts, order in subjects:
         # Other names by any line's start: the index finds those that contain it, then each line is checked.
-        rows = model.objects.filter(starts | Q(other_names__icontains=typed)).order_by(order)
+        # In alphabetical order regardless of case: in the name index's order, PostgreSQL would walk that index
+        # testing every name, where the trigram indexes find the few that match.
+        rows = model.objects.filter(starts | Q(other_names__icontains=typed)).order_by(Upper(order), order)
         matched = [
             row
             for row in rows[: COMPLETIONS_PER_KIND[kind] * 5]

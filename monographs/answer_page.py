@@ -187,7 +187,7 @@ _SHOWN = {
     "reviewed_on",
     "draft_of_id",
 }
-_SHOWN |= {"change_log", "updated_at", "sources"}
+_SHOWN |= {"change_log", "updated_at", "sources", "review_interval_days"}
 ARTICLE_FIELDS = tuple(field.attname for field in Article._meta.concrete_fields if field.attname in _SHOWN)
 REVIEWER_FIELDS = tuple(
     field.attname for field in Reviewer._meta.concrete_fields if field.attname in {"name", "credentials", "slug"}

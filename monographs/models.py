@@ -3,7 +3,7 @@
 import html
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -535,6 +535,13 @@ class Article(models.Model):
         if self.reviewed_on is None:
             return None
         return self.reviewed_on + timedelta(days=effective_review_interval(self.review_interval_days))
+
+    def overdue_from(self):
+        """Return when this answer becomes overdue for review (the start of the day after it is due), or None."""
+        due = self.review_due_on
+        if due is None:
+            return None
+        return timezone.make_aware(datetime.combine(due + timedelta(days=1), time.min))
 
     def review_status(self, today=None) -> str:
         """Return "overdue", "due soon" or "" for a live answer."""

@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -20,7 +21,17 @@ from . import answer_page, browse, reports
 from .caching import pages
 from .caching import tags as cache_tags
 from .caching.pages import public_page
-from .models import SUBJECT_KINDS, Article, ArticleRedirect, Condition, Drug, Page, Reviewer, SupportGroup
+from .models import (
+    SUBJECT_KINDS,
+    Article,
+    ArticleRedirect,
+    Condition,
+    Drug,
+    Page,
+    Reviewer,
+    SupportGroup,
+    effective_review_interval,
+)
 from .pagination import Window
 from .search import MAX_QUERY_LENGTH, clean_query, planned_for_these_words, understand
 from .slugs import fixed_url, url_for_slug
@@ -230,7 +241,10 @@ def render_answer(request, article, *, preview=False):
         structured_data=[page.structured_data(request.build_absolute_uri)],
         tags=page.tags,
     )
-    pages.shows(request, updated_at=article.updated_at)
+    # The page says when the answer's review is due, and that it is overdue once that day has passed.
+    overdue_from = article.overdue_from()
+    turns_overdue = overdue_from if overdue_from and overdue_from > timezone.now() else None
+    pages.shows(request, updated_at=article.updated_at, until=turns_overdue)
     return response
 
 
@@ -342,11 +356,22 @@ def site_page(request, slug):
     return render_page(
         request,
         "monographs/page.html",
-        {"page": page},
+        {"page": page, "review_rule": _review_rule() if page.slug == REVIEW_RULE_PAGE else None},
         crumbs=[HOME, Crumb(page.title, request.path)],
         meta={"title": page.title},
         shows=[page],
     )
+
+
+# The site page that states how often answers are reviewed: it shows the rule from the settings the site runs on.
+REVIEW_RULE_PAGE = "editorial-policy"
+
+
+def _review_rule() -> dict:
+    """The review rule as the site applies it (models.effective_review_interval): the longest interval, the others."""
+    longest = effective_review_interval(None)
+    shorter = [label.lower() for days, label in Article.ReviewInterval.choices if days < longest]
+    return {"days": longest, "shorter": shorter}
 
 
 @public_page

@@ -309,7 +309,7 @@ def test_the_answer_page_has_a_panel_of_its_facts(client, demo):
     assert panel == (
         "At a glance Drug Besponsa Generic name: inotuzumab ozogamicin Class: Antibody-drug conjugate (ADC) "
         "Condition Acute Lymphoblastic Leukemia Medically reviewed by Judith Stewart, BPharm "
-        "Last updated March 12, 2024 Sources 1 source"
+        "Last updated March 12, 2024 Next review Overdue: was due on March 12, 2025 Sources 1 source"
     )
 
 

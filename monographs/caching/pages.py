@@ -78,32 +78,39 @@ class Shown:
 
     tags: set = field(default_factory=set)
     updated_at: datetime | None = None
+    until: datetime | None = None  # when what it shows changes by itself (an answer's review falling due)
 
 
 # The one place a request carries what its page shows (written by `shows`, read by `mark_public`).
 _SHOWN = "_drugref_shown"
 
 
-def shows(request, tags=(), updated_at=None) -> None:
+def shows(request, tags=(), updated_at=None, until=None) -> None:
     """Declare what the page answering `request` shows: cache tags (`answer-12`…), and when it last changed.
 
-    Every public view calls this (directly, or through `views.render_page`); a page may be declared in parts.
+    `until` is when the page would read differently with nothing edited (a date it shows passes): no cache
+    keeps it longer. Every public view calls this (directly, or through `views.render_page`); a page may be
+    declared in parts.
     """
     shown = request.__dict__.setdefault(_SHOWN, Shown())
     shown.tags.update(tags)
     if updated_at is not None and (shown.updated_at is None or updated_at > shown.updated_at):
         shown.updated_at = updated_at
+    if until is not None and (shown.until is None or until < shown.until):
+        shown.until = until
 
 
 def mark_public(response, request, until=None):
     """Give a public response its shared-cache headers and tags: what the view says it shows, and its address.
 
     Only responses marked here (with `cache_tags`, read by `storable` and the middleware alone) may
-    enter the page cache. `until` (the next scheduled change) ends its life in every cache: `Expires`.
+    enter the page cache. `until` (the next scheduled change), or the page's own `until` if sooner, ends
+    its life in every cache: `Expires`.
     """
     shown = request.__dict__.get(_SHOWN) or Shown()
     tags = {*shown.tags, cache_tags.for_path(request.path)}
     response.cache_tags = tags
+    until = min((at for at in (until, shown.until) if at is not None), default=None)
     expires = until.timestamp() if until is not None else None
     if expires is not None and expires - time.time() < settings.DRUGREF_SHARED_CACHE_SECONDS:
         response["Expires"] = http_date(expires)

@@ -13,15 +13,16 @@ building instances was most of the time a page took.
 
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, IntegerField, Value
+from django.db.models import CharField, IntegerField, OuterRef, Subquery, Value
 
 from . import sources
 from .caching import tags as cache_tags
-from .models import Article, Condition, Drug, ReadNext, RelatedQuestion, Reviewer, SupportGroup
+from .models import Article, Condition, Drug, ReadNext, RelatedQuestion, Reviewer, SignOff, SupportGroup
 from .prepared import Prepared
 from .slugs import url_for_slug
 
 RELATED_MEDICAL_QUESTIONS_LIMIT = 10
+SITE_NAME = "drugref"  # as the pages' titles and header name the site
 # A linked subject's page, by model name.
 SUBJECT_URLS = {
     "drug": "monographs:drug",
@@ -89,27 +90,15 @@ class AnswerPage:
         }
         if cited := self.sources:
             data["citation"] = [source.structured_data() for source in cited]
+        # The site publishes every answer: its author, as a medical publisher's pages name themselves.
+        publisher = {"@type": "Organization", "name": SITE_NAME, "url": absolute("/")}
+        data |= {"author": publisher, "publisher": publisher}
         if article.reviewer and article.reviewed_on:
-            reviewer = article.reviewer
             data |= {
-                "reviewedBy": {
-                    "@type": "Person",
-                    "name": reviewer.name,
-                    **(
-                        {
-                            "honorificSuffix": reviewer.credentials,
-                            "hasCredential": {
-                                "@type": "EducationalOccupationalCredential",
-                                "name": reviewer.credentials,
-                            },
-                        }
-                        if reviewer.credentials
-                        else {}
-                    ),
-                    "url": absolute(reviewer.get_absolute_url()),
-                },
+                "reviewedBy": article.reviewer.person(absolute),
                 "lastReviewed": article.reviewed_on.isoformat(),
                 "dateModified": article.reviewed_on.isoformat(),
+                "datePublished": (getattr(article, "first_published_on", None) or article.reviewed_on).isoformat(),
             }
         return data
 
@@ -195,8 +184,11 @@ REVIEWER_FIELDS = tuple(
 
 
 def _live_article(slug):
-    fields = (*ARTICLE_FIELDS, *(f"reviewer__{name}" for name in REVIEWER_FIELDS))
-    return Article.objects.live().filter(slug=slug).order_by().values_list(*fields)[:1]
+    fields = (*ARTICLE_FIELDS, *(f"reviewer__{name}" for name in REVIEWER_FIELDS), "first_published_on")
+    # The day it first went live: its first sign-off's review date (structured data's datePublished).
+    first = SignOff.objects.filter(article=OuterRef("pk")).order_by("reviewed_on").values("reviewed_on")[:1]
+    live = Article.objects.live().filter(slug=slug).annotate(first_published_on=Subquery(first))
+    return live.order_by().values_list(*fields)[:1]
 
 
 LIVE_ARTICLE = Prepared(_live_article, slug=str)
@@ -209,8 +201,9 @@ def live_article(slug: str) -> Article | None:
     rows = LIVE_ARTICLE.rows(slug=slug)
     if not rows:
         return None
-    values = rows[0]
+    *values, first_published_on = rows[0]
     article = Article.from_db("default", ARTICLE_FIELDS, values[: len(ARTICLE_FIELDS)])
+    article.first_published_on = first_published_on
     if article.reviewer_id:
         reviewer = values[len(ARTICLE_FIELDS) :]
         article.reviewer = Reviewer.from_db("default", ("id", *REVIEWER_FIELDS), (article.reviewer_id, *reviewer))

@@ -1,6 +1,5 @@
 """drugref's domain: drugs, conditions, reviewers, support groups and answers."""
 
-import html
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -10,10 +9,9 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Lower, Upper
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from . import search
-from .rendering import render_markdown
+from .rendering import plain_text, render_markdown
 from .slugs import SLUG_MAX_LENGTH, fixed_url, url_for_slug
 from .text import name_list, validate_name_list, validate_single_line
 
@@ -192,15 +190,21 @@ class Reviewer(models.Model):
 
     def structured_data(self, absolute) -> dict:
         """Return schema.org Person data for the reviewer page."""
-        data = {"@context": "https://schema.org", "@type": "Person", "name": self.name}
+        data = {"@context": "https://schema.org", **self.person(absolute)}
+        if self.bio:
+            data["description"] = self.bio
+        return data
+
+    def person(self, absolute) -> dict:
+        """Return the reviewer as a schema.org Person, the same on every page that names them."""
+        data = {"@type": "Person", "name": self.name}
         if self.credentials:
+            # As the byline writes them, and each spelled out where drugref knows what it stands for.
             data["honorificSuffix"] = self.credentials
             data["hasCredential"] = [
                 {"@type": "EducationalOccupationalCredential", "name": meaning or short}
                 for short, meaning in self.credentials_spelled_out()
             ]
-        if self.bio:
-            data["description"] = self.bio
         return data | {"url": absolute(self.get_absolute_url())}
 
 
@@ -510,7 +514,7 @@ class Article(models.Model):
     @staticmethod
     def text_for(answer_html: str) -> str:
         """The answer as plain text, for structured data: made once with the HTML, not on every page view."""
-        return html.unescape(strip_tags(answer_html)).strip()  # "&amp;" is "&" in JSON
+        return plain_text(answer_html)  # blocks apart ("Boxed warning" then "The prescribing…"); "&amp;" is "&"
 
     def meta(self) -> dict:
         return {"title": self.question, "description": self.summary, "type": "article"}

@@ -1,11 +1,13 @@
 """Turn an answer's Markdown into the HTML readers get, once, on save."""
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import nh3
 import pyromark
+from django.utils.html import strip_tags
 
 # What an answer may contain: prose, lists, links, tables. No scripts, styles,
 # images or forms, whatever an editor or an import file puts in the Markdown.
@@ -83,6 +85,16 @@ def render_markdown(source: str) -> str:
         )
 
     return _WARNING.sub(aside, html)
+
+
+# Where a block of rendered HTML ends: its text and the next block's must not run together.
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|blockquote|aside|pre|tr|th|td|dd|dt|div)>|<br\s*/?>", re.IGNORECASE)
+
+
+def plain_text(html: str) -> str:
+    """Return rendered HTML as plain text: its blocks one a paragraph, the words within each as shown."""
+    blocks = strip_tags(_BLOCK_END.sub("\n", html)).split("\n")
+    return "\n\n".join(text for block in blocks if (text := " ".join(unescape(block).split())))
 
 
 class _Markup(HTMLParser):

@@ -33,9 +33,12 @@ def test_answer_json_ld_matches_the_visible_page(client, demo):
     page = data["MedicalWebPage"]
     text = visible_text(html)
     byline = re.search(r"Medically reviewed by (.+?), (.+?)\. Last updated on (.+?)\.", text)
-    assert (page["reviewedBy"]["name"], page["reviewedBy"]["hasCredential"]["name"]) == byline.group(1, 2)
+    assert (page["reviewedBy"]["name"], page["reviewedBy"]["honorificSuffix"]) == byline.group(1, 2)
     [shown_date] = re.findall(r'<p class="byline">.*?<time datetime="([\d-]+)">', html, re.S)
     assert page["lastReviewed"] == page["dateModified"] == shown_date == "2024-03-12"
+    assert page["datePublished"] == "2024-03-12"  # its first sign-off
+    publisher = {"@type": "Organization", "name": "drugref", "url": "http://testserver/"}
+    assert page["author"] == page["publisher"] == publisher
     assert page["mainEntity"]["@type"] == "Question"
     assert page["mainEntity"]["name"] == re.search(r"<h1[^>]*>(.*?)</h1>", html).group(1)
     assert page["mainEntity"]["acceptedAnswer"]["text"].startswith("Besponsa (inotuzumab ozogamicin) works")
@@ -208,3 +211,22 @@ def test_the_reviewer_page_spells_out_credentials_and_carries_person_data(client
 def test_a_reviewer_without_a_bio_has_no_empty_paragraph(client, demo):
     html = client.get("/reviewers/judith-stewart/").content.decode()
     assert "<p></p>" not in html
+
+
+def test_a_reviewer_is_the_same_person_in_every_json_ld(client, demo):
+    """One spelling of each credential: as the byline writes it, and spelled out, on the answer and reviewer pages."""
+    answer = structured_data(client.get(BESPONSA_URL).content.decode())["MedicalWebPage"]["reviewedBy"]
+    reviewer_html = client.get(answer["url"].removeprefix("http://testserver")).content.decode()
+    reviewer = structured_data(reviewer_html)["Person"]
+    assert answer["honorificSuffix"] == reviewer["honorificSuffix"] == "BPharm"
+    assert answer["hasCredential"] == reviewer["hasCredential"]
+    assert [c["name"] for c in answer["hasCredential"]] == ["Bachelor of Pharmacy"]
+
+
+def test_json_ld_text_keeps_the_answers_blocks_apart(client, demo):
+    """The boxed warning's heading and its first sentence are two blocks, not one run-together word."""
+    page = structured_data(client.get(BESPONSA_URL).content.decode())["MedicalWebPage"]
+    text = page["mainEntity"]["acceptedAnswer"]["text"]
+    assert "Boxed warning\n\nThe prescribing information" in text
+    assert "warningThe" not in text
+    assert all(block == block.strip() and block for block in text.split("\n\n"))

@@ -12,6 +12,7 @@ building instances was most of the time a page took.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import CharField, IntegerField, OuterRef, Subquery, Value
 
@@ -63,6 +64,11 @@ class AnswerPage:
     @property
     def sources(self) -> list[sources.Source]:
         return sources.shown(self.article.sources)
+
+    @cached_property
+    def answer(self) -> "sources.Cited":
+        """The answer's HTML with its inline citations ("[1]") linked to its sources, and the numbers cited."""
+        return sources.link_citations(self.article.answer_html, len(self.article.sources or []))
 
     def structured_data(self, absolute) -> dict:
         """Return schema.org MedicalWebPage data, from the same fields the page shows."""

@@ -7,6 +7,7 @@ answer page needs no extra query. The admin's form, every import format and
 the page all go through this module.
 """
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -121,3 +122,49 @@ class Source:
 def shown(sources: list[dict]) -> list[Source]:
     """Return stored sources as the page shows them, in their order."""
     return [Source.from_data(data) for data in sources or []]
+
+
+# An inline citation as writers type it in Markdown: "[1]", the number of a source in the list.
+_CITATION = re.compile(r"\[(\d{1,3})\]")
+_TAG = re.compile(r"(<[^>]*>)")
+# Text inside these is not prose: a link's words, code.
+_NOT_PROSE = {"a", "code", "pre"}
+
+
+@dataclass
+class Cited:
+    """An answer's HTML with its citations linked to its sources, and which sources it cites (by number)."""
+
+    html: str
+    numbers: list[int]
+
+
+def link_citations(answer_html: str, count: int) -> Cited:
+    """Return `answer_html` (sanitised) with each "[n]" of its prose linked to source n of `count`, and back.
+
+    A number with no source stays as written. Each citation has an id of its own (cite-2, cite-2-2…) and
+    the first of each number is where the source's "back" link leads.
+    """
+    seen: dict[int, int] = {}
+    parts, depth = [], 0  # depth: how many links or code elements the text is inside
+    for part in _TAG.split(answer_html):
+        if part.startswith("<"):
+            name = (part.strip("</>").split() or [""])[0].lower()
+            if name in _NOT_PROSE:
+                depth = max(0, depth - 1) if part.startswith("</") else depth + 1
+        elif depth == 0:
+            part = _CITATION.sub(lambda match: _citation(match, count, seen), part)
+        parts.append(part)
+    return Cited("".join(parts), list(seen))
+
+
+def _citation(match, count: int, seen: dict[int, int]) -> str:
+    n = int(match.group(1))
+    if not 1 <= n <= count:
+        return match.group(0)
+    seen[n] = seen.get(n, 0) + 1
+    anchor = f"cite-{n}" if seen[n] == 1 else f"cite-{n}-{seen[n]}"
+    return (
+        f'<sup class="citation"><a href="#source-{n}" id="{anchor}">'
+        f'[<span class="visually-hidden">source </span>{n}]</a></sup>'
+    )

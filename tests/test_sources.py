@@ -192,3 +192,46 @@ def test_the_demo_cites_the_besponsa_prescribing_information(reader):
     revisions = article.revisions.count()
     call_command("load_demo", verbosity=0)  # again: nothing new
     assert article.revisions.count() == revisions
+
+
+# Inline citations: "[1]" in the answer's Markdown links to source 1, and source 1 links back.
+
+TWO_SOURCES = [{"title": "Prescribing information"}, {"title": "Drug label", "url": "https://example.org/label"}]
+
+
+def test_an_inline_citation_links_to_its_numbered_source_and_back(make_article, reader):
+    article = make_article(answer="Given weekly [1]. The dose is cut for liver disease [2] [1].", sources=TWO_SOURCES)
+    html = reader.get(article.get_absolute_url()).content.decode()
+
+    def citation(n, anchor):
+        hidden = '<span class="visually-hidden">source </span>'
+        return f'<sup class="citation"><a href="#source-{n}" id="{anchor}">[{hidden}{n}]</a></sup>'
+
+    first, second, again = citation(1, "cite-1"), citation(2, "cite-2"), citation(1, "cite-1-2")
+    assert f"Given weekly {first}. The dose is cut for liver disease {second} {again}." in html
+    back = '<a class="back-to-citation" href="#cite-{}">'
+    assert f'<li id="source-1">Prescribing information. {back.format(1)}' in html
+    assert f'<li id="source-2"><a href="https://example.org/label">Drug label</a>. {back.format(2)}' in html
+    assert "Given weekly [source 1]." in visible_text(html)  # what a screen reader says
+    # Structured data keeps the sources as they are, and the text as written.
+    page = structured_data(html)["MedicalWebPage"]
+    assert [c["name"] for c in page["citation"]] == ["Prescribing information", "Drug label"]
+    assert page["mainEntity"]["acceptedAnswer"]["text"].startswith("Given weekly [1].")
+
+
+def test_a_number_with_no_source_and_brackets_in_links_or_code_stay_as_written(make_article, reader):
+    article = make_article(
+        answer="See [3] and [0]. `x[1]` and [a link [1]](https://example.org/) stay.\n\n    code [1]\n",
+        sources=TWO_SOURCES[:1],
+    )
+    html = reader.get(article.get_absolute_url()).content.decode()
+    assert "See [3] and [0]." in html
+    assert "<code>x[1]</code>" in html and ">a link [1]</a>" in html and "code [1]" in html
+    assert 'id="cite-' not in html and "back-to-citation" not in html  # nothing cited: no way back either
+
+
+def test_a_source_not_cited_inline_has_no_back_link(make_article, reader):
+    article = make_article(answer="Given weekly [2].", sources=TWO_SOURCES)
+    html = reader.get(article.get_absolute_url()).content.decode()
+    assert '<li id="source-1">Prescribing information.</li>' in html
+    assert 'href="#cite-2"' in html and 'href="#cite-1"' not in html

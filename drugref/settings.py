@@ -308,6 +308,8 @@ DRUGREF_REVIEW_INTERVAL_DAYS = env.int("DRUGREF_REVIEW_INTERVAL_DAYS", default=3
 DRUGREF_REVIEW_DUE_SOON_DAYS = env.int("DRUGREF_REVIEW_DUE_SOON_DAYS", default=30)
 # Two people per answer: a medical reviewer may not sign off text they wrote, unless a one-person team says so.
 DRUGREF_SAME_PERSON_SIGN_OFF = env.bool("DRUGREF_SAME_PERSON_SIGN_OFF", default=False)
+# Readers must be able to check an answer: a reviewer may not sign off one that cites no source.
+DRUGREF_SIGN_OFF_NEEDS_SOURCE = env.bool("DRUGREF_SIGN_OFF_NEEDS_SOURCE", default=True)
 # Readers' problem reports (monographs/reports.py): how many one address may send in an hour.
 DRUGREF_REPORTS_PER_HOUR = env.int("DRUGREF_REPORTS_PER_HOUR", default=5)
 

@@ -401,6 +401,11 @@ def sign_off_refusal(article: Article, revision: Revision, user) -> str:
         return refusal
     if refusal := placeholder_refusal(revision.content):
         return f"Revision {revision.number} cannot be signed off. {refusal}"
+    if settings.DRUGREF_SIGN_OFF_NEEDS_SOURCE and not revision.content.get("sources"):
+        return (
+            f"Revision {revision.number} cannot be signed off. It cites no source: add at least one under "
+            "Sources (what readers can check it against) first."
+        )
     if not settings.DRUGREF_SAME_PERSON_SIGN_OFF and user in authors_since_sign_off(article, revision.number):
         return (
             f"You wrote part of revision {revision.number}, so another medical reviewer must sign it off: "

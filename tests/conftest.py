@@ -56,6 +56,8 @@ def make_article(db, reviewer):
         fields.setdefault("question", f"Question number {n}?")
         fields.setdefault("slug", f"question-number-{n}")
         fields.setdefault("answer", f"Answer number {n}.")
+        # A source, as every answer a reviewer signs off needs (settings.DRUGREF_SIGN_OFF_NEEDS_SOURCE).
+        fields.setdefault("sources", [{"title": "Prescribing information"}])
         fields.setdefault("state", Article.State.PUBLISHED)
         if fields["state"] == Article.State.PUBLISHED:
             fields.setdefault("reviewer", reviewer)

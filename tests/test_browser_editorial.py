@@ -92,6 +92,7 @@ def test_the_review_loop_with_an_editor_and_two_reviewers(browser, staff):
     site.open("/admin/monographs/article/add/")
     site.find("#id_question").send_keys("Can Besponsa be given at home?")
     site.find("#id_answer").send_keys("Besponsa is administered as a one-hour intravenous infusion.")
+    site.find("#id_sources-0-title").send_keys("BESPONSA Prescribing Information")  # no source, no sign-off
     related = ["What is the boxed warning for Besponsa?", "What are the common side effects of Besponsa?"]
     for row, question in enumerate(related):
         site.click("#relatedquestion_links-group .add-row a")

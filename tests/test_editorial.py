@@ -33,6 +33,8 @@ def add_answer(client, question="Is it safe with food?", answer="Yes, it is.", *
     page = client.get(f"{ADMIN}add/")
     data = form_values(page.content.decode(), "article_form")
     data |= {"question": [question], "slug": [question.lower().replace(" ", "-").strip("?")], "answer": [answer]}
+    # Every answer a reviewer signs off cites a source (settings.DRUGREF_SIGN_OFF_NEEDS_SOURCE).
+    data |= {"sources-0-title": ["Prescribing information"]}
     data |= {name: value if isinstance(value, list) else [value] for name, value in extra.items()}
     response = client.post(f"{ADMIN}add/", data)
     assert response.status_code == 302, response.content.decode()[:3000]

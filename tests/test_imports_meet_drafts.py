@@ -19,12 +19,14 @@ from .test_editorial import ADMIN, change_url, edit, sign_off
 from .test_import_formats import jsonl, published
 
 pytestmark = pytest.mark.django_db
+SOURCES = [{"title": "Prescribing information"}]  # a reviewer signs off only an answer that cites a source
 
 
 @pytest.fixture
 def drafted(tmp_path, editor_client):
     """A live imported answer whose editor has a pending draft changing its answer text, submitted for review."""
-    call_command("import_articles", str(jsonl(tmp_path, published("a", summary="Old summary."))), stdout=StringIO())
+    record = published("a", summary="Old summary.", sources=SOURCES)
+    call_command("import_articles", str(jsonl(tmp_path, record)), stdout=StringIO())
     article = Article.objects.get(slug="a")
     editor_client.post(f"{ADMIN}{article.pk}/start-draft/")
     assert edit(editor_client, article.pending_draft, answer="The editor's new answer.").status_code == 302
@@ -33,7 +35,7 @@ def drafted(tmp_path, editor_client):
 
 
 def reimport(tmp_path, *args, **fields):
-    record = published("a", summary="Old summary.") | fields
+    record = published("a", summary="Old summary.", sources=SOURCES) | fields
     call_command("import_articles", str(jsonl(tmp_path, record, name="again.jsonl")), *args, stdout=StringIO())
 
 

@@ -235,3 +235,43 @@ def test_a_source_not_cited_inline_has_no_back_link(make_article, reader):
     html = reader.get(article.get_absolute_url()).content.decode()
     assert '<li id="source-1">Prescribing information.</li>' in html
     assert 'href="#cite-2"' in html and 'href="#cite-1"' not in html
+
+
+# A reviewer signs off only an answer that cites a source (settings.DRUGREF_SIGN_OFF_NEEDS_SOURCE, on by default).
+
+NO_SOURCE = "cannot be signed off. It cites no source: add at least one under Sources"
+
+
+def _submitted_without_sources(editor_client):
+    data = add_page(editor_client) | {"sources-0-title": [""], "_submit_for_review": ["1"]}
+    assert editor_client.post(f"{ADMIN}add/", data).status_code == 302
+    return Article.objects.get(slug="is-it-given-at-home")
+
+
+def test_an_answer_citing_no_source_cannot_be_signed_off(editor_client, reviewer_client, reader):
+    article = _submitted_without_sources(editor_client)
+    page = visible_text(reviewer_client.get(f"{ADMIN}{article.pk}/sign-off/").content.decode())
+    assert f"Revision 1 {NO_SOURCE}" in page
+    response = reviewer_client.post(f"{ADMIN}{article.pk}/sign-off/", {"revision": 1, "change_note": ""}, follow=True)
+    assert NO_SOURCE in visible_text(response.content.decode())
+    assert not Article.objects.filter(pk=article.pk).live().exists()
+    assert reader.get(article.get_absolute_url()).status_code == 404
+    # From the list, ticked with others, it is refused the same way.
+    ticked = reviewer_client.post(ADMIN, {"action": "review_and_sign_off", "_selected_action": [article.pk]})
+    assert NO_SOURCE in visible_text(ticked.content.decode())
+
+    # A source added, it can.
+    data = with_sources(
+        form_values(editor_client.get(change_url(article)).content.decode(), "article_form"),
+        {"title": "Prescribing information"},
+    )
+    assert editor_client.post(change_url(article), data | {"_submit_for_review": ["1"]}).status_code == 302
+    assert sign_off(reviewer_client, article).status_code == 302
+    assert Article.objects.filter(pk=article.pk).live().exists()
+
+
+def test_a_site_may_allow_sign_off_without_sources(editor_client, reviewer_client, settings):
+    settings.DRUGREF_SIGN_OFF_NEEDS_SOURCE = False
+    article = _submitted_without_sources(editor_client)
+    assert sign_off(reviewer_client, article).status_code == 302
+    assert Article.objects.filter(pk=article.pk).live().exists()

@@ -114,6 +114,7 @@ def test_the_answer_page_says_why_a_reviewer_is_not_offered_the_sign_off(medical
     client.force_login(medical_reviewer)
     page = client.get(f"{ADMIN}add/").content.decode()
     new = {"question": ["Is it safe?"], "slug": ["is-it-safe"], "answer": ["Yes, mostly."], "_submit_for_review": ["1"]}
+    new |= {"sources-0-title": ["Prescribing information"]}
     assert client.post(f"{ADMIN}add/", _form(page) | new).status_code == 302
     article = Article.objects.get(slug="is-it-safe")
     page = client.get(f"{ADMIN}{article.pk}/change/").content.decode()

@@ -18,7 +18,17 @@ from django.db.models import CharField, IntegerField, OuterRef, Subquery, Value
 
 from . import sources
 from .caching import tags as cache_tags
-from .models import Article, Condition, Drug, ReadNext, RelatedQuestion, Reviewer, SignOff, SupportGroup
+from .models import (
+    Article,
+    Condition,
+    Drug,
+    LabelCheck,
+    ReadNext,
+    RelatedQuestion,
+    Reviewer,
+    SignOff,
+    SupportGroup,
+)
 from .prepared import Prepared
 from .slugs import url_for_slug
 
@@ -190,11 +200,21 @@ REVIEWER_FIELDS = tuple(
 
 
 def _live_article(slug):
-    fields = (*ARTICLE_FIELDS, *(f"reviewer__{name}" for name in REVIEWER_FIELDS), "first_published_on")
+    fields = (*ARTICLE_FIELDS, *(f"reviewer__{name}" for name in REVIEWER_FIELDS), *_DATES)
+    return Article.objects.live().filter(slug=slug).annotate(**_dates()).order_by().values_list(*fields)[:1]
+
+
+# Dates a page shows besides the answer's own fields, read with it.
+_DATES = ("first_published_on", "label_changed_on")
+
+
+def _dates() -> dict:
     # The day it first went live: its first sign-off's review date (structured data's datePublished).
     first = SignOff.objects.filter(article=OuterRef("pk")).order_by("reviewed_on").values("reviewed_on")[:1]
-    live = Article.objects.live().filter(slug=slug).annotate(first_published_on=Subquery(first))
-    return live.order_by().values_list(*fields)[:1]
+    # The effective date of the newest label version it is being checked against, if any (editorial).
+    checks = LabelCheck.objects.filter(article=OuterRef("pk"), cleared_at__isnull=True)
+    label = checks.order_by("-label__effective_on").values("label__effective_on")[:1]
+    return {"first_published_on": Subquery(first), "label_changed_on": Subquery(label)}
 
 
 LIVE_ARTICLE = Prepared(_live_article, slug=str)
@@ -207,9 +227,9 @@ def live_article(slug: str) -> Article | None:
     rows = LIVE_ARTICLE.rows(slug=slug)
     if not rows:
         return None
-    *values, first_published_on = rows[0]
+    values = rows[0][: -len(_DATES)]
     article = Article.from_db("default", ARTICLE_FIELDS, values[: len(ARTICLE_FIELDS)])
-    article.first_published_on = first_published_on
+    article.first_published_on, article.label_changed_on = rows[0][-len(_DATES) :]
     if article.reviewer_id:
         reviewer = values[len(ARTICLE_FIELDS) :]
         article.reviewer = Reviewer.from_db("default", ("id", *REVIEWER_FIELDS), (article.reviewer_id, *reviewer))

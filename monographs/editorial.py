@@ -29,6 +29,7 @@ from .models import (
     ArticleEvent,
     ArticleRedirect,
     ImportBatch,
+    LabelCheck,
     Reviewer,
     Revision,
     ScheduledChange,
@@ -238,6 +239,7 @@ def publish(article, revision, *, reviewer, reviewed_on, signed_by=None, change_
     )
     keep_old_address(article, last_address)
     keep_past_addresses(article)
+    _clear_label_checks(article, signed_by, LabelCheck.Cleared.SIGNED_OFF)  # read again and signed off
     purge(cache_tags.answer_change(article.pk, before, live_content(article)))
     return SignOff.objects.create(
         revision=revision,
@@ -894,3 +896,47 @@ def _undo_subjects(batch) -> tuple[int, int]:
             getattr(obj, relation).set(before)
         restored += 1
     return restored, removed
+
+
+# Drug labels: a new version that changed a watched section puts the live answers about the drug up for re-review.
+
+
+def open_label_checks(label, changed: list[str]) -> int:
+    """Mark every live answer about a drug with `label`'s set id to be checked against it; return how many.
+
+    `changed` names the watched sections that differ from the version before (labels.changed_sections).
+    Readers see that the answer is being checked again; reviewers hear of it once, with this version.
+    """
+    answers = list(
+        Article.objects.live().filter(drugs__label_set_id__iexact=label.set_id).distinct().only("pk", "question")
+    )
+    LabelCheck.objects.bulk_create(
+        [LabelCheck(article=article, label=label, changed=changed) for article in answers], ignore_conflicts=True
+    )
+    purge({cache_tags.for_pk("article", article.pk) for article in answers})
+    if answers:
+        notifications.label_changed(label, changed, answers)
+    return len(answers)
+
+
+@transaction.atomic
+def no_change_needed(article, *, user, note) -> int:
+    """A reviewer's word that the live answer still holds against its drug's new label; return checks cleared."""
+    if not user.has_perm(SIGN_OFF_PERMISSION):
+        raise PermissionDenied("Only medical reviewers can clear a label check.")
+    note = note.strip()
+    if not note:
+        raise EditorialError("Say what you checked: the note is kept in the answer's history.")
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    cleared = _clear_label_checks(article, user, LabelCheck.Cleared.NO_CHANGE, note)
+    if not cleared:
+        raise EditorialError("There is no label change to check on this answer.")
+    ArticleEvent.objects.create(article=article, kind=ArticleEvent.Kind.LABEL_CHECKED, created_by=user, note=note)
+    purge({cache_tags.for_pk("article", article.pk)})
+    return cleared
+
+
+def _clear_label_checks(article, user, how, note="") -> int:
+    return LabelCheck.objects.filter(article=article, cleared_at__isnull=True).update(
+        cleared_at=timezone.now(), cleared_by=user, cleared_how=how, note=note
+    )

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Lower, Upper
@@ -115,6 +116,23 @@ class Drug(OtherNames, models.Model):
     conditions = models.ManyToManyField(
         Condition, blank=True, related_name="drugs", help_text="The conditions this drug treats."
     )
+    label_set_id = models.CharField(
+        "label set id",
+        max_length=64,
+        blank=True,
+        db_index=True,
+        validators=[RegexValidator(r"^[0-9A-Fa-f-]{8,64}$", "A set id is letters a to f, digits and hyphens.")],
+        help_text="The set id of the drug's FDA Structured Product Label (on DailyMed), e.g. "
+        "“8a0f6e2e-6d6c-4a8e-9c2b-3c1f1e4b2a10”: a new version of that label puts this drug's answers up for "
+        "re-review (manage.py import_labels).",
+    )
+    rxcui = models.CharField(
+        "RxCUI",
+        max_length=16,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]+$", "An RxCUI is digits.")],
+        help_text="The drug's RxNorm concept id, where known.",
+    )
 
     class Meta:
         ordering = ["brand_name"]
@@ -129,6 +147,10 @@ class Drug(OtherNames, models.Model):
 
     def __str__(self):
         return self.brand_name
+
+    def save(self, *args, **kwargs):
+        self.label_set_id = self.label_set_id.strip().lower()  # as labels.py reads set ids from label files
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return url_for_slug("monographs:drug", self.slug)
@@ -267,6 +289,11 @@ class ArticleQuerySet(models.QuerySet):
     def canonical(self):
         """Return the answers themselves, leaving out pending drafts of live answers."""
         return self.filter(draft_of__isnull=True)
+
+    def label_changed(self):
+        """Return live answers to check again against a new version of their drug's label (editorial)."""
+        open_checks = LabelCheck.objects.filter(article=OuterRef("pk"), cleared_at__isnull=True)
+        return self.live().filter(Exists(open_checks))
 
     def overdue(self, today=None):
         """Return live answers whose next medical review date has passed."""
@@ -703,6 +730,7 @@ class ArticleEvent(models.Model):
         SIGNED_OFF_AHEAD = "signed_off_ahead", "Signed off ahead of its publish time"
         TAKE_DOWN_SCHEDULED = "take_down_scheduled", "Take-down scheduled"
         SCHEDULE_CANCELLED = "schedule_cancelled", "Schedule cancelled"
+        LABEL_CHECKED = "label_checked", "Checked against a new label: no change needed"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind)
@@ -764,6 +792,57 @@ class ScheduledChange(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}: “{self.article}”"
+
+
+class DrugLabel(models.Model):
+    """One version of a drug's label as imported (labels.py): the text of each watched section, and its fingerprint."""
+
+    set_id = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+    effective_on = models.DateField()
+    title = models.TextField(blank=True)
+    sections = models.JSONField(default=dict)  # LOINC code -> {"title", "text", "fingerprint"}
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["set_id", "-version"]
+        constraints = [models.UniqueConstraint(fields=["set_id", "version"], name="label_unique_version")]
+
+    def __str__(self):
+        return f"{self.title or self.set_id}, version {self.version} ({self.effective_on:%Y-%m-%d})"
+
+    def previous(self):
+        """Return the version of the same label just before this one, if imported."""
+        return DrugLabel.objects.filter(set_id=self.set_id, version__lt=self.version).order_by("-version").first()
+
+
+class LabelCheck(models.Model):
+    """A live answer to check again because a new version of its drug's label changed a watched section.
+
+    Opened by the label's import, cleared by the answer's next sign-off or by a reviewer's "checked, no change
+    needed" (editorial owns both).
+    """
+
+    class Cleared(models.TextChoices):
+        SIGNED_OFF = "signed_off", "Signed off again"
+        NO_CHANGE = "no_change", "Checked, no change needed"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="label_checks")
+    label = models.ForeignKey(DrugLabel, on_delete=models.CASCADE, related_name="checks")
+    changed = models.JSONField(default=list)  # the watched sections that changed: LOINC codes
+    created_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    cleared_how = models.CharField(max_length=16, choices=Cleared.choices, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["article", "label"], name="label_check_once")]
+        indexes = [models.Index(fields=["article"], condition=Q(cleared_at__isnull=True), name="label_check_open_idx")]
+
+    def __str__(self):
+        return f"“{self.article}” against {self.label}"
 
 
 class ReaderReport(models.Model):
@@ -883,7 +962,7 @@ SUBJECT_KINDS = {
             Drug,
             "brand_name",
             "drugs",
-            ("generic_name", "other_names", "drug_class", "summary", "conditions"),
+            ("generic_name", "other_names", "drug_class", "summary", "label_set_id", "rxcui", "conditions"),
             ("conditions",),
         ),
         SubjectKind("condition", Condition, "name", "conditions", ("abbreviation", "other_names", "summary")),

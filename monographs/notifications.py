@@ -94,6 +94,23 @@ def signed_off(article, sign_off, editors):
     )
 
 
+def label_changed(label, changed: list[str], answers):
+    """Tell the medical reviewers, once per label version, which live answers to check against it."""
+    from .labels import WATCHED
+
+    sections = ", ".join(WATCHED.get(code, code) for code in changed)
+    listed = "\n".join(f"- {article.question}\n  {_admin_url('change', article)}" for article in answers[:50])
+    more = f"\n…and {len(answers) - 50} more (the answer list's *label changed* filter)." if len(answers) > 50 else ""
+    _send(
+        f"Label changed: {label.title or label.set_id}",
+        f"Version {label.version} of the label “{label.title or label.set_id}”, effective "
+        f"{label.effective_on:%B %-d, %Y}, changed: {sections}.\n\n"
+        f"{len(answers)} live answer(s) about it are marked to be checked again. Sign each off again, or "
+        f"record that no change is needed:\n\n{listed}{more}\n",
+        medical_reviewers(),
+    )
+
+
 def _name(user):
     return (user.get_full_name() or user.get_username()) if user else "Someone"
 

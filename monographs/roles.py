@@ -17,7 +17,7 @@ _EDITOR_PERMISSIONS = [
     "add_supportgroup", "change_supportgroup", "view_supportgroup",
     "view_reviewer", "view_revision", "view_signoff",
     "add_page", "change_page", "view_page",
-    "view_readerreport",
+    "view_readerreport", "view_druglabel",
 ]  # fmt: skip
 
 GROUP_PERMISSIONS = {

@@ -6,6 +6,7 @@ CSRF token.
 """
 
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib import admin
@@ -31,6 +32,7 @@ MODEL_ACCESS = {
     "readerreport": (OPEN, REFUSED, OPEN, OPEN, REFUSED),  # from readers only; reviewers work them (test_reports)
     "articleredirect": (REFUSED,) * 5,
     "importbatch": (REFUSED,) * 5,
+    "druglabel": (OPEN, REFUSED, OPEN, OPEN, REFUSED),  # view only: versions come from import_labels
     "user": (REFUSED,) * 5,
     "group": (REFUSED,) * 5,
 }
@@ -44,6 +46,7 @@ def site(editor, medical_reviewer, tmp_path):
     draft = Article.objects.get(question="Imported?")
     ArticleRedirect.objects.create(old_slug="an-old-address", article=Article.objects.live().first())
     ReaderReport.objects.create(article=Article.objects.live().first(), message="The dose seems wrong.")
+    call_command("import_labels", str(Path(__file__).parent / "labels" / "besponsa-v11.xml"), verbosity=0)
     return {"live": Article.objects.live().first(), "draft": draft}
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command, get_commands
 
-from monographs.models import Article, Drug, ImportBatch, PendingPurge
+from monographs.models import Article, Drug, DrugLabel, ImportBatch, PendingPurge
 
 from .test_production import clean_environment
 
@@ -40,6 +40,9 @@ CASES = [
     ("import_articles", ["--undo", "yesterday"], "--undo"),
     ("import_articles", ["--undo", "999999"], "999999"),
     ("import_articles", ["--on-draft", "overwrite", "x.jsonl"], "--on-draft"),
+    ("import_labels", [], "FILE"),
+    ("import_labels", ["/nonexistent-drugref-label.xml"], "/nonexistent-drugref-label.xml"),
+    ("import_labels", ["http://example.org/label.xml"], "only https:// addresses are fetched"),
     ("load_demo", ["--demo-accounts"], "DJANGO_DEBUG"),
     ("load_demo", ["--base-url", "127.0.0.1:8000"], "--base-url"),
     ("review_due", ["--format", "xml"], "--format"),
@@ -52,6 +55,7 @@ def _state():
         list(Drug.objects.order_by("pk").values_list("pk", "summary")),
         ImportBatch.objects.count(),
         PendingPurge.objects.count(),
+        DrugLabel.objects.count(),
     )
 
 

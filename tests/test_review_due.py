@@ -38,7 +38,7 @@ def test_text_lists_due_and_overdue_live_answers(answers):
     assert "DUE SOON" in out and "due in 10 days" in out and "Soon?" in out
     assert "Fresh?" not in out and "Draft?" not in out
     assert out.index("Overdue?") < out.index("Soon?")
-    assert "1 overdue, 1 due soon." in out
+    assert "1 overdue, 1 due soon, 0 label changed." in out
 
 
 def test_csv_has_a_header_and_one_row_per_answer(answers):

@@ -7,7 +7,17 @@ from django.db import models
 
 from drugref.login_throttle import ThrottledAdminLoginForm
 
-from ..models import ArticleRedirect, Condition, Drug, ImportBatch, Page, ReaderReport, Reviewer, SupportGroup
+from ..models import (
+    ArticleRedirect,
+    Condition,
+    Drug,
+    DrugLabel,
+    ImportBatch,
+    Page,
+    ReaderReport,
+    Reviewer,
+    SupportGroup,
+)
 from .articles import ArticleAdmin  # noqa: F401  (registers itself)
 from .base import ModelAdmin
 
@@ -99,6 +109,22 @@ class ImportBatchAdmin(ModelAdmin):
     @admin.display(description="drugs, conditions, reviewers, groups")
     def subjects_changed(self, obj):
         return len(obj.subjects)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DrugLabel)
+class DrugLabelAdmin(ModelAdmin):
+    """Label versions, for the record: they come from manage.py import_labels, not from here."""
+
+    list_display = ["title", "set_id", "version", "effective_on", "imported_at"]
+    search_fields = ["title", "set_id"]
+    readonly_fields = ["set_id", "version", "effective_on", "title", "imported_at"]
+    exclude = ["sections"]
 
     def has_add_permission(self, request):
         return False

@@ -363,6 +363,7 @@ class ArticleAdmin(ModelAdmin):
             path("<int:pk>/start-draft/", wrap(views.start_draft), name=f"{name}_start_draft"),
             path("<int:pk>/submit/", wrap(views.submit), name=f"{name}_submit"),
             path("<int:pk>/sign-off/", wrap(views.sign_off), name=f"{name}_sign_off"),
+            path("<int:pk>/label-checked/", wrap(views.label_checked), name=f"{name}_label_checked"),
             path("<int:pk>/revisions/", wrap(views.revisions), name=f"{name}_revisions"),
             path("<int:pk>/revisions/compare/", wrap(views.compare), name=f"{name}_compare"),
             path("<int:pk>/revisions/<int:number>/restore/", wrap(views.restore), name=f"{name}_restore"),

@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from .. import sources
 from ..content import CONTENT_FIELDS, FIELDS
+from ..labels import WATCHED
 from ..models import Article, Condition, Drug, SupportGroup
 from ..text import normalised_or_same
 
@@ -104,6 +105,29 @@ def compare(old_content: dict, new_content: dict) -> Diff:
         html = _list_diff(old, new) if name in LISTS else _text_diff(old[0], new[0])
         rows.append(FieldDiff(name, label(name), old != new, html))
     return Diff(rows)
+
+
+def label_change(before: dict | None, after: dict, codes: list[str]) -> Diff:
+    """Return the watched sections a label version changed (LOINC `codes`), each marked word by word.
+
+    `before` and `after` are two versions' stored sections (models.DrugLabel.sections); a section's lines are
+    its paragraphs.
+    """
+
+    def paragraphs(section):
+        return "\n\n".join((section or {}).get("text", "").splitlines())
+
+    return Diff(
+        [
+            FieldDiff(
+                code,
+                WATCHED.get(code, code),
+                True,
+                _text_diff(paragraphs((before or {}).get(code)), paragraphs(after.get(code))),
+            )
+            for code in codes
+        ]
+    )
 
 
 def show(content: dict) -> Diff:

@@ -11,7 +11,12 @@ class ReviewDueFilter(admin.SimpleListFilter):
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        choices = [("overdue", "Overdue"), ("due_soon", "Due soon"), ("waiting", "Waiting for sign-off")]
+        choices = [
+            ("overdue", "Overdue"),
+            ("due_soon", "Due soon"),
+            ("label_changed", "Label changed"),
+            ("waiting", "Waiting for sign-off"),
+        ]
         if request.user.has_perm(SIGN_OFF_PERMISSION):
             choices.append(("mine", "Waiting for me"))
         return choices
@@ -21,6 +26,8 @@ class ReviewDueFilter(admin.SimpleListFilter):
             return queryset.overdue()
         if self.value() == "due_soon":
             return queryset.due_soon()
+        if self.value() == "label_changed":
+            return queryset.label_changed()
         if self.value() == "waiting":
             return queryset.awaiting_sign_off()
         if self.value() == "mine":

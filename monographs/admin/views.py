@@ -74,7 +74,37 @@ def editorial_context(admin_view, request, article) -> dict:
         "withdrawal": canonical.events.filter(kind=ArticleEvent.Kind.WITHDRAWN).select_related("created_by").first()
         if canonical.state == Article.State.WITHDRAWN
         else None,
+        "label_checks": label_checks(canonical),
     }
+
+
+def label_checks(canonical) -> list[dict]:
+    """The open label checks of an answer: each label version, and its changed sections against the one before."""
+    checks = canonical.label_checks.filter(cleared_at__isnull=True).select_related("label")
+    return [
+        {
+            "check": check,
+            "prefix": f"label-{check.pk}",  # for the ids of its sections' headings
+            "previous": (previous := check.label.previous()),
+            "diff": diff.label_change(previous and previous.sections, check.label.sections, check.changed),
+        }
+        for check in checks
+    ]
+
+
+@post_only
+def label_checked(admin_view, request, pk):
+    """A reviewer records that the live answer still holds against its drug's new label (with a note)."""
+    if not admin_view.has_sign_off_permission(request):
+        raise PermissionDenied
+    canonical = admin_view.get_canonical(request, pk)
+    try:
+        cleared = editorial.no_change_needed(canonical, user=request.user, note=request.POST.get("note", ""))
+    except editorial.EditorialError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"Recorded: checked against the new label, no change needed ({cleared} cleared).")
+    return _back_to(canonical)
 
 
 def _who_signs_off(canonical, draft, latest, user) -> dict:
@@ -148,6 +178,7 @@ def sign_off(admin_view, request, pk):
             "reviewer": _reviewer_or_none(request.user),
             "requests": editorial.open_change_requests(canonical),
             "publish_at": editorial.publish_time(editorial.working_copy(canonical)),
+            "label_checks": label_checks(canonical),
         },
     )
 

@@ -10,7 +10,7 @@ from datetime import date
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_slug
+from django.core.validators import RegexValidator, URLValidator, validate_slug
 
 from ..content import LINK_MODELS
 from ..lookups import matching
@@ -105,6 +105,12 @@ def _check_subject(record: SubjectRecord) -> list[Problem]:
             )
         if validate_single_line in field.validators and (problem := single_line_problem(value)):
             problems.append(record.problem(field_name, problem))
+        for validator in field.validators:
+            if isinstance(validator, RegexValidator) and value:
+                try:
+                    validator(value)  # a drug's label set id, its RxCUI: the admin's rule, said the same way
+                except ValidationError as error:
+                    problems.append(record.problem(field_name, error.messages[0]))
     if record.kind == "support_group" and record.fields.get("url"):
         try:
             URLValidator()(record.fields["url"])

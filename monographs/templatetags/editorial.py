@@ -16,6 +16,7 @@ def review_counts(context):
     return {
         "overdue": Article.objects.overdue().count(),
         "due_soon": Article.objects.due_soon().count(),
+        "label_changed": Article.objects.label_changed().count(),
         "awaiting_sign_off": Article.objects.awaiting_sign_off().count(),
         "new_reports": ReaderReport.objects.filter(status=ReaderReport.Status.NEW).count(),
         "waiting_for_me": (Article.objects.waiting_for(user).count() if user.has_perm(SIGN_OFF_PERMISSION) else None),

@@ -49,7 +49,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from bench import stack
 from monographs import editorial
 from monographs.caching import outbox, store
-from monographs.models import Article, ImportBatch, PendingPurge, Reviewer, Revision, ScheduledChange
+from monographs.models import Article, ImportBatch, PendingPurge, Reviewer, Revision, ScheduledChange, SignOff
 from monographs.roles import sync_groups
 
 from .support import HttpSession, OwnRedis, collapse, form_values, visible_text
@@ -141,6 +141,7 @@ class ReaderPromise(RuleBasedStateMachine):
         page = self.as_staff(self.editor, "get", f"{ADMIN}add/").content.decode()
         answer = f"It is {' '.join(words)}."
         data = form_values(page, "article_form") | {"question": [question], "slug": [slug], "answer": [answer]}
+        data |= {"sources-0-title": ["Prescribing information"]}  # a reviewer signs off only what cites a source
         assert self.as_staff(self.editor, "post", f"{ADMIN}add/", data).status_code == 302
         pk = Article.objects.canonical().get(slug=slug).pk
         self.answers.append(pk)
@@ -293,6 +294,7 @@ class ReaderPromise(RuleBasedStateMachine):
             assert not self.waiting_for_the_front_cache(), "a purge was not delivered to the front cache once back"
 
     def teardown(self):
+        ReaderPromise.signed_off += SignOff.objects.exclude(signed_by=None).count()  # by reviewers, not imports
         if self.paused:
             self.redis.resume()
         if self.front_down:
@@ -409,6 +411,7 @@ def promise(tmp_path, settings, live_server):
         settings.DRUGREF_FRONT_CACHE_PURGE = "xkey"
         settings.DRUGREF_FRONT_CACHE_URLS = [front.purge_path.url]
     ReaderPromise.redis, ReaderPromise.directory, ReaderPromise.front = redis, tmp_path, front
+    ReaderPromise.signed_off = 0
     yield ReaderPromise
     if front is not None:
         front.stop()
@@ -424,3 +427,5 @@ def test_readers_see_exactly_what_was_signed_off_on_every_path(promise):
             profile, deadline=None, suppress_health_check=list(HealthCheck), print_blob=True, report_multiple_bugs=False
         ),
     )
+    # The promise was tried on live answers, not only on drafts a sign-off rule kept back.
+    assert promise.signed_off > 0

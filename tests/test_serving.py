@@ -193,7 +193,10 @@ def test_a_published_answer_shows_through_varnish_and_every_app_server_at_once(s
     assert http_get(varnish + new_url)[1]["X-Cache"] == "HIT"  # the 404 is cached too
 
     article = Article.objects.create(
-        question="Can Besponsa be given at home?", slug="can-besponsa-be-given-at-home", answer="No."
+        question="Can Besponsa be given at home?",
+        slug="can-besponsa-be-given-at-home",
+        answer="No.",
+        sources=[{"title": "Prescribing information"}],
     )
     article.drugs.set([Drug.objects.get(brand_name="Besponsa")])
     revision = editorial.record_revision(article)  # written by no account (as an import), so pharmacist may sign
@@ -219,6 +222,7 @@ def test_an_answer_signed_off_through_one_app_server_is_live_on_the_other(server
     assert editor.log_in("writer", "pw") == 302
     add = "/admin/monographs/article/add/"
     new = {"question": ["Is Besponsa given in hospital?"], "slug": ["besponsa-in-hospital"], "answer": ["Yes."]}
+    new |= {"sources-0-title": ["Prescribing information"]}  # a reviewer signs off only what cites a source
     assert editor.request(add, form_values(editor.request(add)[1], "article_form") | new)[0] == 302
     pk = Article.objects.get(slug="besponsa-in-hospital").pk
     token = {"csrfmiddlewaretoken": [c.value for c in editor.jar if c.name == "csrftoken"]}

@@ -131,6 +131,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options.setdefault("server_side_binding", True)
     options.setdefault("prepare_threshold", 5)
+    # No JIT compilation: PostgreSQL compiles any plan it estimates costly, and at a million answers its
+    # estimates for a search are: 80 ms compiling a query that then runs in 2 ms.
+    options.setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take the lock when their transaction begins and wait up to 20 s for it, so concurrent
     # saves queue instead of failing with "database is locked"; WAL lets readers go on meanwhile.

@@ -488,14 +488,26 @@ def _go_live(article, draft, revision, editors, **sign_off) -> SignOff:
     return signed
 
 
+def _said_by_permitted(user, permission, text: str, *, refused: str, empty: str) -> str:
+    """Check that `user` may take a step that needs their words, and gave some; return them, trimmed."""
+    if not user.has_perm(permission):
+        raise PermissionDenied(refused)
+    text = text.strip()
+    if not text:
+        raise EditorialError(empty)
+    return text
+
+
 @transaction.atomic
 def request_changes(article, *, user, revision_number, comment) -> ArticleEvent:
     """Send a submitted answer back to its editors with a reviewer's comment; it is a draft again."""
-    if not user.has_perm(SIGN_OFF_PERMISSION):
-        raise PermissionDenied("Only medical reviewers can request changes.")
-    comment = comment.strip()
-    if not comment:
-        raise EditorialError("Say what should change: the editor gets your comment.")
+    comment = _said_by_permitted(
+        user,
+        SIGN_OFF_PERMISSION,
+        comment,
+        refused="Only medical reviewers can request changes.",
+        empty="Say what should change: the editor gets your comment.",
+    )
     article = Article.objects.select_for_update().get(pk=article.pk)
     latest = _check_current(article, revision_number)
     draft = working_copy(article)
@@ -616,11 +628,13 @@ def linking_answers(article: Article):
 @transaction.atomic
 def withdraw(article: Article, user, reason: str, at=None) -> Article:
     """Take a live answer off the site, recording who did and why: now, or at `at` if that is still to come."""
-    if not user.has_perm(WITHDRAW_PERMISSION):
-        raise PermissionDenied("Only medical reviewers can withdraw answers.")
-    reason = reason.strip()
-    if not reason:
-        raise EditorialError("Give the reason for withdrawing: it goes in the answer's history.")
+    reason = _said_by_permitted(
+        user,
+        WITHDRAW_PERMISSION,
+        reason,
+        refused="Only medical reviewers can withdraw answers.",
+        empty="Give the reason for withdrawing: it goes in the answer's history.",
+    )
     article = Article.objects.select_for_update().get(pk=article.pk)
     if not article.is_live:
         raise EditorialError(f"“{article}” is not published, so there is nothing to withdraw.")
@@ -922,11 +936,13 @@ def open_label_checks(label, changed: list[str]) -> int:
 @transaction.atomic
 def no_change_needed(article, *, user, note) -> int:
     """A reviewer's word that the live answer still holds against its drug's new label; return checks cleared."""
-    if not user.has_perm(SIGN_OFF_PERMISSION):
-        raise PermissionDenied("Only medical reviewers can clear a label check.")
-    note = note.strip()
-    if not note:
-        raise EditorialError("Say what you checked: the note is kept in the answer's history.")
+    note = _said_by_permitted(
+        user,
+        SIGN_OFF_PERMISSION,
+        note,
+        refused="Only medical reviewers can clear a label check.",
+        empty="Say what you checked: the note is kept in the answer's history.",
+    )
     article = Article.objects.select_for_update().get(pk=article.pk)
     cleared = _clear_label_checks(article, user, LabelCheck.Cleared.NO_CHANGE, note)
     if not cleared:

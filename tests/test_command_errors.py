@@ -78,15 +78,14 @@ def test_bad_input_is_one_line_naming_the_argument_and_changes_nothing(demo, com
     assert _state() == before
 
 
+def _manage(database, *args):
+    """Run manage.py as a new shell would, on the SQLite database file `database`."""
+    env = clean_environment(DJANGO_DEBUG="true", DJANGO_SECRET_KEY="x", DATABASE_URL=f"sqlite:///{database}")
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT, env=env, capture_output=True, text=True)
+
+
 def test_on_the_command_line_it_is_one_line_and_a_non_zero_exit(tmp_path):
-    env = clean_environment(DJANGO_DEBUG="true", DJANGO_SECRET_KEY="x", DATABASE_URL=f"sqlite:///{tmp_path}/db")
-    done = subprocess.run(
-        [sys.executable, "manage.py", "export_articles", "--updated-since", "2024-13-45"],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    done = _manage(tmp_path / "db", "export_articles", "--updated-since", "2024-13-45")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "CommandError: --updated-since: expected a date like 2024-03-12, found '2024-13-45'"
@@ -94,14 +93,7 @@ def test_on_the_command_line_it_is_one_line_and_a_non_zero_exit(tmp_path):
 
 
 def test_a_command_before_the_database_is_set_up_says_to_migrate(tmp_path):
-    env = clean_environment(DJANGO_DEBUG="true", DJANGO_SECRET_KEY="x", DATABASE_URL=f"sqlite:///{tmp_path}/new.db")
-    done = subprocess.run(
-        [sys.executable, "manage.py", "import_articles", "--undo", "last"],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    done = _manage(tmp_path / "new.db", "import_articles", "--undo", "last")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "The database is not set up yet: run `.venv/bin/python manage.py migrate` (make run does) first."

@@ -16,7 +16,7 @@ from functools import cached_property
 
 from django.db.models import CharField, IntegerField, OuterRef, Subquery, Value
 
-from . import sources
+from . import rendering, sources
 from .caching import tags as cache_tags
 from .models import (
     Article,
@@ -60,6 +60,18 @@ class Subject:
         return self.name
 
 
+# Between the parts of an answer while its citations are linked: a comment, which sanitised HTML cannot hold.
+_PART = "<!--part-->"
+
+
+@dataclass(frozen=True)
+class ShownAnswer:
+    warnings: list[rendering.WarningBlock]  # shown before the answer text, and named in At a glance
+    lead: str  # the first paragraph: on a phone, At a glance follows it
+    rest: str
+    numbers: list[int]  # the sources cited inline
+
+
 @dataclass
 class AnswerPage:
     article: Article
@@ -76,9 +88,19 @@ class AnswerPage:
         return sources.shown(self.article.sources)
 
     @cached_property
-    def answer(self) -> "sources.Cited":
-        """The answer's HTML with its inline citations ("[1]") linked to its sources, and the numbers cited."""
-        return sources.link_citations(self.article.answer_html, len(self.article.sources or []))
+    def answer(self) -> "ShownAnswer":
+        """The answer as the page lays it out: its warning blocks first, then its first paragraph, then the rest.
+
+        Inline citations ("[1]") are linked to their sources wherever they are, each id once on the page.
+        """
+        warnings, text = rendering.take_warnings(self.article.answer_html)
+        cited = sources.link_citations(
+            _PART.join([*(warning.html for warning in warnings), text]), len(self.article.sources or [])
+        )
+        *warned, text = cited.html.split(_PART)
+        lead, rest = rendering.split_after_first_paragraph(text)
+        warnings = [rendering.WarningBlock(w.label, html) for w, html in zip(warnings, warned, strict=True)]
+        return ShownAnswer(warnings, lead, rest, cited.numbers)
 
     def structured_data(self, absolute) -> dict:
         """Return schema.org MedicalWebPage data, from the same fields the page shows."""

@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -810,6 +811,26 @@ class DrugLabel(models.Model):
 
     def __str__(self):
         return f"{self.title or self.set_id}, version {self.version} ({self.effective_on:%Y-%m-%d})"
+
+    BOXED_WARNING = "34066-1"  # its LOINC code (labels.WATCHED)
+
+    @property
+    def boxed_warning(self) -> list[str]:
+        """The lines of the label's boxed warning; none if it carries none."""
+        text = (self.sections.get(self.BOXED_WARNING) or {}).get("text", "")
+        return [line for line in text.split("\n") if line.strip()]
+
+    @property
+    def url(self) -> str:
+        """The label's page at DailyMed, the National Library of Medicine's home of the FDA's labels."""
+        return f"https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid={quote(self.set_id)}"
+
+    @classmethod
+    def newest_for(cls, drug) -> "DrugLabel | None":
+        """Return the newest imported version of `drug`'s label, if it names one."""
+        if not drug.label_set_id:
+            return None
+        return cls.objects.filter(set_id__iexact=drug.label_set_id).order_by("-version").first()
 
     def previous(self):
         """Return the version of the same label just before this one, if imported."""

@@ -1,6 +1,7 @@
 """Turn an answer's Markdown into the HTML readers get, once, on save."""
 
 import re
+from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -85,6 +86,50 @@ def render_markdown(source: str) -> str:
         )
 
     return _WARNING.sub(aside, html)
+
+
+# A warning block as render_markdown writes it: its label, and what it says.
+_ASIDE = re.compile(
+    r'<aside class="warning" aria-labelledby="warning-\d+"><h3 id="warning-\d+">(.*?)</h3>(.*?)</aside>', re.DOTALL
+)
+
+
+@dataclass(frozen=True)
+class WarningBlock:
+    label: str  # "Boxed warning", as the writer put it (escaped HTML)
+    html: str  # what it says (sanitised HTML)
+
+    @property
+    def first_sentence(self) -> str:
+        text = plain_text(self.html).split("\n\n")[0]
+        return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+
+
+def take_warnings(html: str) -> tuple[list[WarningBlock], str]:
+    """Return the warning blocks of rendered answer HTML, and the HTML with each one's words left where they were.
+
+    The page shows the blocks first, set apart (safety first); the words stay in the text as the writer
+    placed them, as plain paragraphs, so the answer still reads in its own order.
+    """
+    warnings = [WarningBlock(label, body.strip()) for label, body in _ASIDE.findall(html)]
+    return warnings, _ASIDE.sub(lambda match: match.group(2).strip(), html)
+
+
+_TAGS = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>")
+_VOID = {"br", "hr", "img", "wbr"}
+
+
+def split_after_first_paragraph(html: str) -> tuple[str, str]:
+    """Split rendered HTML after its first top-level paragraph (all of it before if it has none)."""
+    depth = 0
+    for match in _TAGS.finditer(html):
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        if name in _VOID or self_closing:
+            continue
+        depth += -1 if closing else 1
+        if closing and depth == 0 and name == "p":
+            return html[: match.end()], html[match.end() :].strip()
+    return html, ""
 
 
 # Where a block of rendered HTML ends: its text and the next block's must not run together.

@@ -27,6 +27,7 @@ from .models import (
     ArticleRedirect,
     Condition,
     Drug,
+    DrugLabel,
     Page,
     Reviewer,
     SupportGroup,
@@ -286,7 +287,10 @@ def subject_index(request, kind, letter=None):
 @public_page
 def drug_detail(request, slug):
     drug = get_object_or_404(Drug, slug=slug)
-    return _subject_page(request, "drug", drug, conditions=list(drug.conditions.all()))
+    # Safety first: whether its label carries a boxed warning, from the newest version imported (import_labels).
+    return _subject_page(
+        request, "drug", drug, conditions=list(drug.conditions.all()), extra={"label": DrugLabel.newest_for(drug)}
+    )
 
 
 @public_page
@@ -295,7 +299,7 @@ def condition_detail(request, slug):
     return _subject_page(request, "condition", condition, drugs=list(condition.drugs.all()))
 
 
-def _subject_page(request, kind, subject, **related):
+def _subject_page(request, kind, subject, extra=None, **related):
     """A drug's or condition's page: the answers about it, its support groups and the `related` subjects."""
     relation = SUBJECT_KINDS[kind].relation  # "drugs": the index page, and the answers' field
     groups = list(subject.support_groups.all())
@@ -303,7 +307,7 @@ def _subject_page(request, kind, subject, **related):
     return render_page(
         request,
         f"monographs/{kind}_detail.html",
-        {kind: subject, "answers": answers, "support_groups": groups, **related},
+        {kind: subject, "answers": answers, "support_groups": groups, **related, **(extra or {})},
         crumbs=[
             HOME,
             Crumb(relation.capitalize(), view=f"monographs:{relation}"),

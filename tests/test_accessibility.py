@@ -97,18 +97,3 @@ def test_every_page_type_is_valid_html(client, tmp_path):
     messages = json.loads(checked.stdout)["messages"]
     errors = [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages if m["type"] == "error"]
     assert errors == []
-
-
-@pytest.mark.browser
-@pytest.mark.parametrize(("width", "beside"), [(390, False), (1280, True)])
-def test_the_answers_facts_sit_beside_it_on_a_desktop_and_below_it_on_a_phone(browser, demo_site, width, beside):
-    browser.set_window_size(width, 900)
-    browser.get(demo_site + BESPONSA_URL)
-    main, facts = (
-        browser.execute_script(f"return document.querySelector('{css}').getBoundingClientRect()")
-        for css in (".answer-main", ".facts")
-    )
-    if beside:
-        assert facts["left"] >= main["right"] and facts["top"] < main["bottom"]
-    else:
-        assert facts["top"] >= main["bottom"]

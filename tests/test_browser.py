@@ -32,3 +32,29 @@ def test_page_fits_a_360_pixel_phone_without_sideways_scrolling(browser, demo_si
     scroll_width = browser.execute_script("return document.documentElement.scrollWidth")
     client_width = browser.execute_script("return document.documentElement.clientWidth")
     assert scroll_width <= client_width
+
+
+# Where things are on the answer page, in CSS pixels: the warning block, the answer's paragraphs, At a glance.
+LAYOUT = """
+const box = element => element.getBoundingClientRect();
+const paragraphs = [...document.querySelectorAll('.official-answer > p')];
+const [warning, facts, answer] = ['.answer > aside.warning', '.facts', '.official-answer'].map(
+  selector => box(document.querySelector(selector)));
+return {warning: warning.top, warningBottom: warning.bottom, answerTop: answer.top, answerRight: answer.right,
+        first: box(paragraphs[0]).top, firstBottom: box(paragraphs[0]).bottom, second: box(paragraphs[1]).top,
+        factsTop: facts.top, factsLeft: facts.left, factsBottom: facts.bottom};
+"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_boxed_warning_comes_before_the_answer_and_at_a_glance_after_its_first_paragraph_on_a_phone(
+    browser, demo_site, width
+):
+    browser.set_window_size(width, 900)
+    browser.get(demo_site + BESPONSA_URL)
+    at = browser.execute_script(LAYOUT)
+    assert at["warningBottom"] <= at["answerTop"] < at["first"]
+    if width == 390:  # one column: the facts between the first paragraph and the second
+        assert at["firstBottom"] <= at["factsTop"] and at["factsBottom"] <= at["second"]
+    else:  # beside the answer, from its top
+        assert at["factsLeft"] >= at["answerRight"] and at["factsTop"] <= at["warning"]

@@ -195,6 +195,32 @@ def test_readers_are_told_the_answer_is_being_checked_and_the_page_is_purged(ans
     assert CHECKING not in visible_text(reader.get(answers["other"].get_absolute_url()).content.decode())
 
 
+def test_the_drug_page_shows_its_labels_boxed_warning_with_its_date_and_a_link_and_is_purged(
+    answers, drug, reader, settings
+):
+    settings.DRUGREF_PAGE_CACHE = True
+    url = drug.get_absolute_url()
+    assert "Boxed warning" not in visible_text(reader.get(url).content.decode())  # no label yet; now cached
+    import_labels(V11)
+    html = reader.get(url).content.decode()
+    text = visible_text(html)
+    assert (
+        "Besponsa Boxed warning The prescribing information (label) for Besponsa carries a boxed warning, the "
+        "strongest warning the FDA gives. From the label effective September 15, 2020: "
+        "WARNING: HEPATOTOXICITY AND INCREASED RISK OF POST-TRANSPLANT NON-RELAPSE MORTALITY "
+        "Hepatotoxicity, including fatal and life-threatening veno-occlusive disease (VOD), occurred in patients "
+        "who received BESPONSA."
+    ) in text
+    assert f'<a href="https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid={SET_ID}">Read the full label' in html
+    import_labels(V12)  # a newer version: the page says its date
+    assert "From the label effective March 1, 2024:" in visible_text(reader.get(url).content.decode())
+    import_labels(OLD)  # a label without a boxed warning: the page gives its version, date and link
+    Drug.objects.filter(pk=answers["other"].drugs.get().pk).update(label_set_id=labels.read([OLD])[0].set_id)
+    other = reader.get(answers["other"].drugs.get().get_absolute_url()).content.decode()
+    assert "Boxed warning" not in other
+    assert "Prescribing information (label): version 3, effective October 20, 2005." in visible_text(other)
+
+
 def test_the_reviewer_sees_the_changed_sections_word_by_word_and_signing_off_clears_it(
     answers, editor_client, reviewer_client, reader
 ):

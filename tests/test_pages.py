@@ -307,7 +307,9 @@ def test_the_answer_page_has_a_panel_of_its_facts(client, demo):
     start = html.index('<aside class="facts"')
     panel = collapse(re.sub(r"<[^>]+>", " ", html[start : html.index("</aside>", start)]))
     assert panel == (
-        "At a glance Drug Besponsa Generic name: inotuzumab ozogamicin Class: Antibody-drug conjugate (ADC) "
+        "At a glance Boxed warning The prescribing information for Besponsa includes a boxed warning for severe "
+        "liver damage (hepatotoxicity). Drug Besponsa Generic name: inotuzumab ozogamicin "
+        "Class: Antibody-drug conjugate (ADC) "
         "Condition Acute Lymphoblastic Leukemia Medically reviewed by Judith Stewart, BPharm "
         "Last updated March 12, 2024 Next review Overdue: was due on March 12, 2025 Sources 1 source"
     )

@@ -6,6 +6,8 @@ import pytest
 
 from monographs.rendering import escape_markdown, render_markdown
 
+from .support import collapse
+
 
 @pytest.mark.parametrize(
     "hostile",
@@ -87,7 +89,49 @@ def test_the_demo_answer_sets_its_boxed_warning_apart_with_every_word_of_the_mod
 
     call_command("load_demo", verbosity=0)
     html = client.get(BESPONSA_URL).content.decode()
-    warning = re.search(r'<aside class="warning" aria-labelledby="warning-1">(.*?)</aside>', html, re.S).group(1)
-    assert '<h3 id="warning-1">Boxed warning</h3>' in warning
-    assert "includes a boxed warning for severe liver damage (hepatotoxicity)." in warning
+    warning = re.search(r'<aside class="warning" aria-labelledby="warning-1">(.*?)</aside>', html, re.S)
+    assert '<h2 id="warning-1">Boxed warning</h2>' in warning.group(1)
+    assert "includes a boxed warning for severe liver damage (hepatotoxicity)." in warning.group(1)
+    # Safety first: the block comes before the answer text, whose words stay where the writer put them.
+    assert warning.start() < html.index('<h2 id="official-answer">')
+    assert html.count('<aside class="warning"') == 1
     assert_in_order(visible_text(html), seed_blocks())
+
+
+def test_the_page_takes_warning_blocks_out_first_and_leaves_their_words_in_the_text():
+    from monographs.rendering import take_warnings
+
+    html = render_markdown(
+        "First.\n\n> **Boxed warning**\n>\n> Liver damage. See your doctor.\n\nLast.\n\n"
+        "> **Important safety information**\n>\n> Bleeding."
+    )
+    warnings, text = take_warnings(html)
+    assert [(w.label, w.html, w.first_sentence) for w in warnings] == [
+        ("Boxed warning", "<p>Liver damage. See your doctor.</p>", "Liver damage."),
+        ("Important safety information", "<p>Bleeding.</p>", "Bleeding."),
+    ]
+    assert "<aside" not in text and "<h3" not in text
+    assert collapse(text) == "<p>First.</p> <p>Liver damage. See your doctor.</p> <p>Last.</p> <p>Bleeding.</p>"
+    assert take_warnings("<p>No warning.</p>") == ([], "<p>No warning.</p>")
+
+
+@pytest.mark.parametrize(
+    ("markdown", "lead"),
+    [
+        ("One.\n\nTwo.", "<p>One.</p>"),
+        ("## Heading\n\nOne, with a<br>break.\n\nTwo.", "<h2>Heading</h2>\n<p>One, with a<br>break.</p>"),
+        (
+            "- a list\n- of *things*\n\nOne.\n\nTwo.",
+            "<ul>\n<li>a list</li>\n<li>of <em>things</em></li>\n</ul>\n<p>One.</p>",
+        ),
+        ("> quoted\n>\n> words\n\nOne.", "<blockquote>\n<p>quoted</p>\n<p>words</p>\n</blockquote>\n<p>One.</p>"),
+        ("Only one.", "<p>Only one.</p>"),
+    ],
+)
+def test_an_answer_splits_after_its_first_top_level_paragraph(markdown, lead):
+    from monographs.rendering import split_after_first_paragraph
+
+    html = render_markdown(markdown)
+    first, rest = split_after_first_paragraph(html)
+    assert first == lead
+    assert collapse(first + " " + rest) == collapse(html)

@@ -219,6 +219,20 @@ def test_an_inline_citation_links_to_its_numbered_source_and_back(make_article, 
     assert page["mainEntity"]["acceptedAnswer"]["text"].startswith("Given weekly [1].")
 
 
+def test_a_citation_in_a_warning_block_is_linked_where_the_block_is_shown_first_with_each_id_once(make_article, reader):
+    article = make_article(
+        answer="Given weekly [2].\n\n> **Boxed warning**\n>\n> Liver damage [1].", sources=TWO_SOURCES
+    )
+    html = reader.get(article.get_absolute_url()).content.decode()
+    warning = html.index('<aside class="warning"')
+    assert html.index('id="cite-1"') > warning and html.index('id="cite-1"') < html.index('id="official-answer"')
+    assert html.index('id="cite-2"') > html.index('id="official-answer"')
+    for anchor in ("cite-1", "cite-2"):
+        assert html.count(f'id="{anchor}"') == 1
+    assert html.count('id="cite-1-2"') == 1  # the warning's words in the answer text cite it again
+    assert "Liver damage [source 1]." in visible_text(html)
+
+
 def test_a_number_with_no_source_and_brackets_in_links_or_code_stay_as_written(make_article, reader):
     article = make_article(
         answer="See [3] and [0]. `x[1]` and [a link [1]](https://example.org/) stay.\n\n    code [1]\n",

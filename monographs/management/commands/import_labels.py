@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from monographs import editorial, labels
+from monographs.caching import tags as cache_tags
+from monographs.caching.purge import purge
 from monographs.models import Drug, DrugLabel
 
 
@@ -45,10 +47,13 @@ class Command(BaseCommand):
             title=document.title,
             sections=document.stored_sections(),
         )
-        drugs = list(Drug.objects.filter(label_set_id__iexact=label.set_id).values_list("brand_name", flat=True))
+        named = list(Drug.objects.filter(label_set_id__iexact=label.set_id).only("pk", "brand_name"))
+        drugs = [drug.brand_name for drug in named]
         if not drugs:
             return f"{said}: imported; no drug names this label set id ({label.set_id}) yet."
         newer = DrugLabel.objects.filter(set_id=label.set_id, version__gt=label.version).exists()
+        if not newer:  # the drugs' pages show the newest label's boxed warning and date
+            purge(cache_tags.for_objects(named))
         previous = label.previous()
         changed = [] if newer else labels.changed_sections(previous and previous.sections, label.sections)
         if previous is None or newer:

@@ -26,11 +26,12 @@ def test_besponsa_page_structure(client, demo):
     assert '<html lang="en">' in html
     assert '<main id="main-content"' in html
     assert '<a class="skip-link" href="#main-content">Skip to main content</a>' in html
-    # The page works without JavaScript: the only script is the search box's suggestions (the site's own file,
-    # deferred), besides structured data.
+    # The page works without JavaScript: the only scripts are the search box's suggestions and the print date
+    # (the site's own files, deferred), besides structured data.
     scripts = re.findall(r"<script[^>]*>", html)
-    assert scripts[1:] == ['<script type="application/ld+json">']
+    assert scripts[2:] == ['<script type="application/ld+json">']
     assert re.fullmatch(r'<script src="/static/monographs/search-suggest\.\w+\.js" defer>', scripts[0])
+    assert re.fullmatch(r'<script src="/static/monographs/print-date\.\w+\.js" defer>', scripts[1])
     for landmark in ("<header", "<nav", "<article", "<footer"):
         assert landmark in html
     assert (

@@ -313,6 +313,9 @@ DRUGREF_REVIEW_DUE_SOON_DAYS = env.int("DRUGREF_REVIEW_DUE_SOON_DAYS", default=3
 DRUGREF_SAME_PERSON_SIGN_OFF = env.bool("DRUGREF_SAME_PERSON_SIGN_OFF", default=False)
 # Readers must be able to check an answer: a reviewer may not sign off one that cites no source.
 DRUGREF_SIGN_OFF_NEEDS_SOURCE = env.bool("DRUGREF_SIGN_OFF_NEEDS_SOURCE", default=True)
+# The reading level writers aim at (a US school grade; health-literacy guidance says 6 to 8): advice on the
+# edit and sign-off pages (monographs/readability.py), never a block.
+DRUGREF_READING_GRADE = env.int("DRUGREF_READING_GRADE", default=8)
 # Readers' problem reports (monographs/reports.py): how many one address may send in an hour.
 DRUGREF_REPORTS_PER_HOUR = env.int("DRUGREF_REPORTS_PER_HOUR", default=5)
 

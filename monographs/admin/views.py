@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from .. import editorial
+from .. import editorial, readability
 from ..models import Article, ArticleEvent, Revision, ScheduledChange
 from ..views import render_answer
 from . import diff, forms
@@ -75,6 +75,7 @@ def editorial_context(admin_view, request, article) -> dict:
         if canonical.state == Article.State.WITHDRAWN
         else None,
         "label_checks": label_checks(canonical),
+        "reading": readability.reading_level(article.answer),
     }
 
 
@@ -179,6 +180,7 @@ def sign_off(admin_view, request, pk):
             "requests": editorial.open_change_requests(canonical),
             "publish_at": editorial.publish_time(editorial.working_copy(canonical)),
             "label_checks": label_checks(canonical),
+            "reading": readability.reading_level(latest.content.get("answer", "")),
         },
     )
 

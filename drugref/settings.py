@@ -313,6 +313,8 @@ DRUGREF_REVIEW_DUE_SOON_DAYS = env.int("DRUGREF_REVIEW_DUE_SOON_DAYS", default=3
 DRUGREF_SAME_PERSON_SIGN_OFF = env.bool("DRUGREF_SAME_PERSON_SIGN_OFF", default=False)
 # Readers must be able to check an answer: a reviewer may not sign off one that cites no source.
 DRUGREF_SIGN_OFF_NEEDS_SOURCE = env.bool("DRUGREF_SIGN_OFF_NEEDS_SOURCE", default=True)
+# Name the writer of the signed-off revision in each answer's byline ("Written by …; medically reviewed by …").
+DRUGREF_NAME_WRITERS = env.bool("DRUGREF_NAME_WRITERS", default=False)
 # The reading level writers aim at (a US school grade; health-literacy guidance says 6 to 8): advice on the
 # edit and sign-off pages (monographs/readability.py), never a block.
 DRUGREF_READING_GRADE = env.int("DRUGREF_READING_GRADE", default=8)

@@ -14,7 +14,9 @@ building instances was most of the time a page took.
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.conf import settings
 from django.db.models import CharField, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Concat
 
 from . import rendering, sources
 from .caching import tags as cache_tags
@@ -82,6 +84,11 @@ class AnswerPage:
     read_next: list[Article] = field(default_factory=list)
     related_medical_questions: list[Article] = field(default_factory=list)
     tags: set[str] = field(default_factory=set)
+
+    @property
+    def writer(self) -> str:
+        """The name the byline gives the answer's writer: only where the site names its writers (a setting)."""
+        return getattr(self.article, "writer", "") if settings.DRUGREF_NAME_WRITERS else ""
 
     @property
     def sources(self) -> list[sources.Source]:
@@ -226,17 +233,25 @@ def _live_article(slug):
     return Article.objects.live().filter(slug=slug).annotate(**_dates()).order_by().values_list(*fields)[:1]
 
 
-# Dates a page shows besides the answer's own fields, read with it.
-_DATES = ("first_published_on", "label_changed_on")
+# What a page shows besides the answer's own fields, read with it.
+_DATES = ("first_published_on", "label_changed_on", "writer")
 
 
 def _dates() -> dict:
+    sign_offs = SignOff.objects.filter(article=OuterRef("pk"))
     # The day it first went live: its first sign-off's review date (structured data's datePublished).
-    first = SignOff.objects.filter(article=OuterRef("pk")).order_by("reviewed_on").values("reviewed_on")[:1]
+    first = sign_offs.order_by("reviewed_on").values("reviewed_on")[:1]
     # The effective date of the newest label version it is being checked against, if any (editorial).
     checks = LabelCheck.objects.filter(article=OuterRef("pk"), cleared_at__isnull=True)
     label = checks.order_by("-label__effective_on").values("label__effective_on")[:1]
-    return {"first_published_on": Subquery(first), "label_changed_on": Subquery(label)}
+    # Who wrote the revision signed off last (its account's full name), for a site that names its writers.
+    author = Concat("revision__created_by__first_name", Value(" "), "revision__created_by__last_name")
+    writer = sign_offs.order_by("-signed_at", "-pk").annotate(author=author).values("author")[:1]
+    return {
+        "first_published_on": Subquery(first),
+        "label_changed_on": Subquery(label),
+        "writer": Subquery(writer, output_field=CharField()),
+    }
 
 
 LIVE_ARTICLE = Prepared(_live_article, slug=str)
@@ -251,7 +266,8 @@ def live_article(slug: str) -> Article | None:
         return None
     values = rows[0][: -len(_DATES)]
     article = Article.from_db("default", ARTICLE_FIELDS, values[: len(ARTICLE_FIELDS)])
-    article.first_published_on, article.label_changed_on = rows[0][-len(_DATES) :]
+    article.first_published_on, article.label_changed_on, writer = rows[0][-len(_DATES) :]
+    article.writer = (writer or "").strip()
     if article.reviewer_id:
         reviewer = values[len(ARTICLE_FIELDS) :]
         article.reviewer = Reviewer.from_db("default", ("id", *REVIEWER_FIELDS), (article.reviewer_id, *reviewer))

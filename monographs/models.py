@@ -185,6 +185,26 @@ class Reviewer(models.Model):
     )
     slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, help_text="The reviewer page's address.")
     bio = models.TextField(blank=True, help_text="A short biography shown on the reviewer page.")
+    job_title = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="Shown with the name on the team page, e.g. “Clinical pharmacist, oncology”.",
+    )
+    # Readers can check a reviewer's standing: the licence or registration, and where it can be looked up.
+    registration_body = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="The body that licenses or registers them, e.g. “General Pharmaceutical Council” or "
+        "“California State Board of Pharmacy”.",
+    )
+    registration_number = models.CharField(
+        max_length=100, blank=True, validators=[validate_single_line], help_text="Their licence or registration number."
+    )
+    registration_url = models.URLField(
+        blank=True, help_text="Where readers can look the registration up, e.g. the body's public register."
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -216,6 +236,19 @@ class Reviewer(models.Model):
         data = {"@context": "https://schema.org", **self.person(absolute)}
         if self.bio:
             data["description"] = self.bio
+        if self.job_title:
+            data["jobTitle"] = self.job_title
+        if self.registration_body:
+            licence = {
+                "@type": "EducationalOccupationalCredential",
+                "credentialCategory": "license",
+                "recognizedBy": {"@type": "Organization", "name": self.registration_body},
+            }
+            if self.registration_number:
+                licence["identifier"] = self.registration_number
+            if self.registration_url:
+                licence["url"] = self.registration_url
+            data["hasCredential"] = [*data.get("hasCredential", []), licence]
         return data
 
     def person(self, absolute) -> dict:
@@ -933,6 +966,33 @@ class PendingPurge(models.Model):
 PAGE_ADDRESSES = {"about": "about", "editorial-policy": "editorial_policy", "medical-disclaimer": "medical_disclaimer"}
 
 
+class Publisher(models.Model):
+    """Who publishes the site and how readers reach them: one record, edited in the admin (the About page shows it)."""
+
+    name = models.CharField(
+        max_length=200, default="drugref", validators=[validate_single_line], help_text="The publisher's name."
+    )
+    email = models.EmailField(blank=True, help_text="Where readers write to the editors.")
+    phone = models.CharField(max_length=50, blank=True, validators=[validate_single_line])
+    address = models.TextField(blank=True, help_text="The publisher's postal address, one line each.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "publisher"
+        # One publisher: a row with a fixed key, made by the migrations.
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="publisher_one_row")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return fixed_url("monographs:about")
+
+    @classmethod
+    def current(cls) -> "Publisher":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
 class Page(models.Model):
     """A page of the site's own: about, editorial policy, medical disclaimer."""
 
@@ -987,7 +1047,13 @@ SUBJECT_KINDS = {
             ("conditions",),
         ),
         SubjectKind("condition", Condition, "name", "conditions", ("abbreviation", "other_names", "summary")),
-        SubjectKind("reviewer", Reviewer, "name", None, ("credentials", "bio")),
+        SubjectKind(
+            "reviewer",
+            Reviewer,
+            "name",
+            None,
+            ("credentials", "bio", "job_title", "registration_body", "registration_number", "registration_url"),
+        ),
         SubjectKind(
             "support_group",
             SupportGroup,

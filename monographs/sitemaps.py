@@ -85,6 +85,7 @@ class SitePageSitemap(Sitemap):
             "monographs:answers",
             "monographs:drugs",
             "monographs:conditions",
+            "monographs:reviewers",
             *(f"monographs:{name}" for name in ("about", "editorial_policy", "medical_disclaimer")),
         ]
 

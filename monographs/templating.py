@@ -58,6 +58,7 @@ def environment(**options) -> Environment:
     env.filters.update(
         date=date,  # Django's date formats: date("F j, Y")
         linebreaks=defaultfilters.linebreaks_filter,  # escapes, then paragraphs
+        linebreaksbr=defaultfilters.linebreaksbr,  # escapes, then <br> between lines
         pluralize=defaultfilters.pluralize,
         json_ld=json_ld,
     )

@@ -20,6 +20,7 @@ urlpatterns = [
     path("conditions/", views.subject_index, {"kind": "conditions"}, name="conditions"),
     path("conditions/letter/<str:letter>/", views.subject_index, {"kind": "conditions"}, name="conditions_letter"),
     path("conditions/<slug:slug>/", views.condition_detail, name="condition"),
+    path("reviewers/", views.reviewer_index, name="reviewers"),
     path("reviewers/<slug:slug>/", views.reviewer_detail, name="reviewer"),
     path("support-groups/<slug:slug>/", views.support_group_detail, name="support_group"),
     path("search/", views.search, name="search"),

@@ -29,6 +29,7 @@ from .models import (
     Drug,
     DrugLabel,
     Page,
+    Publisher,
     Reviewer,
     SupportGroup,
     effective_review_interval,
@@ -328,11 +329,29 @@ def reviewer_detail(request, slug):
         request,
         "monographs/reviewer_detail.html",
         {"reviewer": reviewer, "answers": answers},
-        crumbs=[HOME, Crumb(str(reviewer), request.path)],
+        crumbs=[HOME, Crumb("Medical reviewers", view="monographs:reviewers"), Crumb(str(reviewer), request.path)],
         meta={"title": str(reviewer), "description": f"Medical answers reviewed by {reviewer}."},
         structured_data=[reviewer.structured_data(request.build_absolute_uri)],
         tags=[cache_tags.answers_about("reviewer", reviewer.pk)],
         shows=[reviewer, *answers],
+    )
+
+
+@public_page
+def reviewer_index(request):
+    """The medical team: everyone who reviews answers, with their credentials and registration."""
+    reviewers, publisher = list(Reviewer.objects.order_by("name", "credentials")), Publisher.current()
+    return render_page(
+        request,
+        "monographs/reviewer_index.html",
+        {"reviewers": reviewers, "publisher": publisher},
+        crumbs=[HOME, Crumb("Medical reviewers", request.path)],
+        meta={
+            "title": "Medical reviewers",
+            "description": "The pharmacists and clinicians who review drugref's answers.",
+        },
+        tags=[cache_tags.SUBJECT_LISTS["reviewer"]],
+        shows=[*reviewers, publisher],
     )
 
 
@@ -357,14 +376,23 @@ def site_page(request, slug):
     page = get_object_or_404(Page, slug=slug)
     if request.path != page.get_absolute_url():  # /pages/about/ is /about/: one address, one canonical
         return redirect(page, permanent=True)
+    publisher = Publisher.current() if page.slug in PUBLISHER_PAGES else None
     return render_page(
         request,
         "monographs/page.html",
-        {"page": page, "review_rule": _review_rule() if page.slug == REVIEW_RULE_PAGE else None},
+        {
+            "page": page,
+            "review_rule": _review_rule() if page.slug == REVIEW_RULE_PAGE else None,
+            "publisher": publisher,
+        },
         crumbs=[HOME, Crumb(page.title, request.path)],
         meta={"title": page.title},
-        shows=[page],
+        shows=[page, *([publisher] if publisher else [])],
     )
+
+
+# The site pages that say who publishes drugref and how to reach them (models.Publisher, edited in the admin).
+PUBLISHER_PAGES = {"about", "editorial-policy"}
 
 
 # The site page that states how often answers are reviewed: it shows the rule from the settings the site runs on.

@@ -27,10 +27,12 @@ PAGES = {
     "drugs": "/drugs/",
     "condition": "/conditions/acute-lymphoblastic-leukemia/",
     "reviewer": "/reviewers/judith-stewart/",
+    "reviewers": "/reviewers/",
     "support group": "/support-groups/besponsa-support-group/",
     "search": "/search/?q=besponsa",
     "empty search": "/search/?q=nothing+matches+this",
     "site page": "/editorial-policy/",
+    "about": "/about/",
     "404": "/medical-answers/no-such-answer/",
 }
 

@@ -155,9 +155,11 @@ PUBLIC_PAGES = [
     ("/drugs/besponsa/", 4 + SCHEDULE),
     ("/conditions/", 2 + SCHEDULE),
     ("/conditions/acute-lymphoblastic-leukemia/", 4 + SCHEDULE),
+    ("/reviewers/", 2 + SCHEDULE),  # the reviewers, the publisher's contact
     ("/reviewers/judith-stewart/", 2 + SCHEDULE),
     ("/support-groups/besponsa-support-group/", 4 + SCHEDULE),
-    ("/about/", 1 + SCHEDULE),
+    ("/about/", 2 + SCHEDULE),  # the page, the publisher
+    ("/medical-disclaimer/", 1 + SCHEDULE),
     # The exact-question check, the names the words name, the results, the drug it names with its answer count.
     ("/search/?q=besponsa", 4 + SCHEDULE + SEARCH_TRANSACTION),
     ("/feeds/answers.rss", 1 + SCHEDULE),

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.db import models
+from django.shortcuts import redirect
 
 from drugref.login_throttle import ThrottledAdminLoginForm
 
@@ -14,6 +15,7 @@ from ..models import (
     DrugLabel,
     ImportBatch,
     Page,
+    Publisher,
     ReaderReport,
     Reviewer,
     SupportGroup,
@@ -44,11 +46,12 @@ class DrugAdmin(ModelAdmin):
 
 @admin.register(Reviewer)
 class ReviewerAdmin(ModelAdmin):
-    list_display = ["name", "credentials", "user"]
+    list_display = ["name", "credentials", "job_title", "registration_body", "user"]
     search_fields = ["name", "credentials"]
     list_select_related = ["user"]
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["user"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(SupportGroup)
@@ -94,6 +97,22 @@ class PageAdmin(ModelAdmin):
     list_display = ["title", "slug", "updated_at"]
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Publisher)
+class PublisherAdmin(ModelAdmin):
+    """The one publisher record the About page shows: edited, never added or deleted."""
+
+    fields = ["name", "email", "phone", "address"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        return redirect("admin:monographs_publisher_change", Publisher.current().pk)
 
 
 @admin.register(ImportBatch)

@@ -1,4 +1,4 @@
-"""Purge the pages that show a subject (drug, condition, reviewer, support group, site page) when it changes.
+"""Purge the pages that show a subject (drug, condition, reviewer, support group, site page, publisher) on a change.
 
 Answers go live and leave through editorial.py and the importer, which purge
 explicitly; subjects are plain records edited in the admin (or the shell), so
@@ -7,11 +7,11 @@ their saves, deletions and relations purge here, whichever way they are made.
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from ..models import Article, Condition, Drug, Page, ReadNext, RelatedQuestion, Reviewer, SupportGroup
+from ..models import Article, Condition, Drug, Page, Publisher, ReadNext, RelatedQuestion, Reviewer, SupportGroup
 from . import tags
 from .purge import purge
 
-SUBJECT_MODELS = (Drug, Condition, Reviewer, SupportGroup, Page)
+SUBJECT_MODELS = (Drug, Condition, Reviewer, SupportGroup, Page, Publisher)
 # Many-to-many relations whose either side a page lists.
 RELATIONS = [
     Drug.conditions.through,

@@ -25,6 +25,7 @@ PREFIXES = {
     "reviewer": "reviewer",
     "supportgroup": "support-group",
     "page": "page",
+    "publisher": "publisher",
 }
 # Lists of each kind of subject (the A to Z pages and sitemap sections).
 SUBJECT_LISTS = {"drug": "drugs", "condition": "conditions", "reviewer": "reviewers", "supportgroup": "support-groups"}

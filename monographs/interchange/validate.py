@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator, validate_slug
+from django.db.models import URLField
 
 from ..content import LINK_MODELS
 from ..lookups import matching
@@ -111,11 +112,11 @@ def _check_subject(record: SubjectRecord) -> list[Problem]:
                     validator(value)  # a drug's label set id, its RxCUI: the admin's rule, said the same way
                 except ValidationError as error:
                     problems.append(record.problem(field_name, error.messages[0]))
-    if record.kind == "support_group" and record.fields.get("url"):
-        try:
-            URLValidator()(record.fields["url"])
-        except ValidationError:
-            problems.append(record.problem("url", "is not a web address"))
+        if isinstance(field, URLField) and value:  # a support group's site, a reviewer's public register
+            try:
+                URLValidator()(value)
+            except ValidationError:
+                problems.append(record.problem(field_name, "is not a web address"))
     return problems
 
 

@@ -7,6 +7,7 @@ label with a plain Warnings section.
 """
 
 import json
+import re
 import zipfile
 from datetime import date
 from io import StringIO
@@ -231,6 +232,13 @@ def test_the_reviewer_sees_the_changed_sections_word_by_word_and_signing_off_cle
     assert "(before: version 11, effective September 15, 2020)" in page
     assert "<del>adults with </del>" in page and "<ins>CD22-positive </ins>" in page  # the answers' word diff
     assert "<ins>RECENT MAJOR CHANGES</ins>" in page
+    # Side by side: the old version with what it lost, the new with what it gained.
+    indications = page[re.search(r'id="label-\d+-34067-9"', page).start() :]
+    old = indications[indications.index('<div class="diff-old">') : indications.index('<div class="diff-new">')]
+    new = indications[indications.index('<div class="diff-new">') : indications.index("</section>")]
+    assert "<h4>Version 11</h4>" in old and "<h4>Version 12, effective March 1, 2024</h4>" in new
+    assert "<del>adults with </del>" in old and "<ins>" not in old
+    assert "<ins>CD22-positive </ins>" in new and "<del>" not in new
     assert "Checked, no change needed" in page
 
     # The editor changes the answer; the reviewer sees the label beside it when signing off.

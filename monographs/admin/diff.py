@@ -4,7 +4,9 @@ Every field an answer carries is compared, changed fields first. Texts are
 compared paragraph by paragraph, and changed paragraphs word by word, so a
 reviewer sees the exact words that differ; lists (drugs, links…) item by item.
 The result is inline (deletions and insertions in one column), so it wraps at
-word boundaries and fits a phone as well as a desktop.
+word boundaries and fits a phone as well as a desktop; a drug label's changed
+sections are shown old beside new (`side_by_side`), one under the other on a
+phone.
 """
 
 import difflib
@@ -107,11 +109,11 @@ def compare(old_content: dict, new_content: dict) -> Diff:
     return Diff(rows)
 
 
-def label_change(before: dict | None, after: dict, codes: list[str]) -> Diff:
-    """Return the watched sections a label version changed (LOINC `codes`), each marked word by word.
+def label_change(before: dict | None, after: dict, codes: list[str], titles=("Before", "Now")) -> Diff:
+    """Return the watched sections a label version changed (LOINC `codes`), old and new side by side.
 
     `before` and `after` are two versions' stored sections (models.DrugLabel.sections); a section's lines are
-    its paragraphs.
+    its paragraphs. Both columns carry the answers' word diff: what went in the old, what came in the new.
     """
 
     def paragraphs(section):
@@ -123,10 +125,28 @@ def label_change(before: dict | None, after: dict, codes: list[str]) -> Diff:
                 code,
                 WATCHED.get(code, code),
                 True,
-                _text_diff(paragraphs((before or {}).get(code)), paragraphs(after.get(code))),
+                side_by_side(_text_diff(paragraphs((before or {}).get(code)), paragraphs(after.get(code))), titles),
             )
             for code in codes
         ]
+    )
+
+
+# What a column of a side-by-side diff leaves out: the other side's words, and paragraphs only they made.
+_INSERTED, _DELETED = re.compile(r"<ins>.*?</ins>", re.S), re.compile(r"<del>.*?</del>", re.S)
+_EMPTY_PARAGRAPH = re.compile(r'<p class="diff-p[^"]*"></p>')
+
+
+def side_by_side(inline: SafeString, titles: tuple[str, str]) -> SafeString:
+    """Split an inline diff (escaped text marked with <del> and <ins>) into the old and the new column."""
+    old, new = (_EMPTY_PARAGRAPH.sub("", other.sub("", inline)) for other in (_INSERTED, _DELETED))
+    return format_html(
+        '<div class="side-by-side"><div class="diff-old"><h4>{}</h4>{}</div>'
+        '<div class="diff-new"><h4>{}</h4>{}</div></div>',
+        titles[0],
+        mark_safe(old or '<p class="diff-empty">(none)</p>'),
+        titles[1],
+        mark_safe(new or '<p class="diff-empty">(none)</p>'),
     )
 
 

@@ -87,7 +87,15 @@ def label_checks(canonical) -> list[dict]:
             "check": check,
             "prefix": f"label-{check.pk}",  # for the ids of its sections' headings
             "previous": (previous := check.label.previous()),
-            "diff": diff.label_change(previous and previous.sections, check.label.sections, check.changed),
+            "diff": diff.label_change(
+                previous and previous.sections,
+                check.label.sections,
+                check.changed,
+                titles=(
+                    f"Version {previous.version}" if previous else "Before",
+                    f"Version {check.label.version}, effective {check.label.effective_on:%B %-d, %Y}",
+                ),
+            ),
         }
         for check in checks
     ]

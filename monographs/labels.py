@@ -14,6 +14,7 @@ and nothing fetched from the network.
 import hashlib
 import io
 import re
+import urllib.error
 import urllib.request
 import zipfile
 from dataclasses import dataclass, field
@@ -204,6 +205,8 @@ def read_url(url: str, timeout: float = 30) -> bytes:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             data = response.read(MAX_FILE_BYTES + 1)
     except OSError as error:
+        if isinstance(error, urllib.error.HTTPError):
+            error.close()  # it holds the server's answer open
         raise LabelError(url, "", f"could not be fetched ({error})") from None
     if len(data) > MAX_FILE_BYTES:
         raise LabelError(url, "", f"larger than {MAX_FILE_BYTES // 2**20} MB")

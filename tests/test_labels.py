@@ -315,3 +315,59 @@ def test_a_drug_names_its_label_in_an_import_and_a_bad_set_id_is_refused_by_line
     path.write_text(json.dumps(good) + "\n")
     call_command("import_articles", str(path), stdout=StringIO())
     assert Drug.objects.values_list("label_set_id", "rxcui").get() == (SET_ID, "1942936")
+
+
+# Fetching a label over HTTPS, where a network is available: a real TLS server on this machine.
+
+
+@pytest.fixture
+def https_labels(tmp_path, monkeypatch):
+    """Serve tests/labels/ over HTTPS with a certificate made for 127.0.0.1 and trusted for this test only."""
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    openssl = shutil.which("openssl")
+    if not openssl:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # urllib's default context trusts it, and nothing else changes
+    handler = partial(SimpleHTTPRequestHandler, directory=str(LABELS))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_label_is_fetched_from_an_https_address(https_labels, answers):
+    out = import_labels(f"{https_labels}/besponsa-v11.xml")
+    assert f"{https_labels}/besponsa-v11.xml: BESPONSA" in out and "imported as the first version" in out
+    assert DrugLabel.objects.get().version == 11
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/no-such-label.xml", "could not be fetched (HTTP Error 404: File not found)"),
+        ("http", "only https:// addresses are fetched"),
+    ],
+)
+def test_an_address_that_cannot_be_fetched_is_refused_by_name_and_nothing_is_written(https_labels, path, said):
+    url = https_labels.replace("https", "http") + "/besponsa-v11.xml" if path == "http" else https_labels + path
+    with pytest.raises(CommandError) as refused:
+        import_labels(f"{https_labels}/besponsa-v11.xml", url)  # the good one first: all or nothing
+    assert str(refused.value) == f"{url}: {said}. Nothing was imported."
+    assert not DrugLabel.objects.exists()

@@ -18,5 +18,9 @@ class RejectNulMiddleware:
     def __call__(self, request):
         # "%00" only ever encodes NUL (a literal "%00" is sent as "%2500"): a substring test suffices.
         if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.path:
+            if request.path.startswith("/api/"):  # the API answers every error in JSON
+                from monographs.api.errors import error_response
+
+                return error_response(400, "bad_request", "The address holds a NUL character.")
             raise BadRequest("NUL character in the address")
         return self.get_response(request)

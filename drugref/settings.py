@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "ninja",  # the content API's documentation pages and their static files
     "monographs",
 ]
 
@@ -318,6 +319,15 @@ DRUGREF_NAME_WRITERS = env.bool("DRUGREF_NAME_WRITERS", default=False)
 # The reading level writers aim at (a US school grade; health-literacy guidance says 6 to 8): advice on the
 # edit and sign-off pages (monographs/readability.py), never a block.
 DRUGREF_READING_GRADE = env.int("DRUGREF_READING_GRADE", default=8)
+# The content API for partners (monographs/api/): requests a minute per key, counted in this shared cache.
+DRUGREF_API_REQUESTS_PER_MINUTE = env.int("DRUGREF_API_REQUESTS_PER_MINUTE", default=100)
+DRUGREF_API_RATE_CACHE_ALIAS = "default"
+# The line the licence asks partners to show with the content; in every API response.
+DRUGREF_API_ATTRIBUTION = env.str(
+    "DRUGREF_API_ATTRIBUTION",
+    default="Medical answers from drugref, written and medically reviewed by pharmacists. Show this line with the "
+    "content, link each answer to its url, and refresh your copies from the changes feed at least once a day.",
+)
 # Readers' problem reports (monographs/reports.py): how many one address may send in an hour.
 DRUGREF_REPORTS_PER_HOUR = env.int("DRUGREF_REPORTS_PER_HOUR", default=5)
 

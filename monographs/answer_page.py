@@ -86,6 +86,16 @@ class AnswerPage:
     tags: set[str] = field(default_factory=set)
 
     @property
+    def byline(self) -> str:
+        """The byline as plain text, word for word as the page prints it."""
+        article = self.article
+        if not article.reviewer:
+            return "Not yet medically reviewed."
+        said = f"Written by {self.writer}; medically reviewed by" if self.writer else "Medically reviewed by"
+        on = article.reviewed_on
+        return f"{said} {article.reviewer}. Last updated on {on:%B} {on.day}, {on.year}."
+
+    @property
     def writer(self) -> str:
         """The name the byline gives the answer's writer: only where the site names its writers (a setting)."""
         return getattr(self.article, "writer", "") if settings.DRUGREF_NAME_WRITERS else ""
@@ -234,7 +244,7 @@ def _live_article(slug):
 
 
 # What a page shows besides the answer's own fields, read with it.
-_DATES = ("first_published_on", "label_changed_on", "writer")
+_DATES = ("first_published_on", "label_changed_on", "writer", "live_revision")
 
 
 def _dates() -> dict:
@@ -247,10 +257,13 @@ def _dates() -> dict:
     # Who wrote the revision signed off last (its account's full name), for a site that names its writers.
     author = Concat("revision__created_by__first_name", Value(" "), "revision__created_by__last_name")
     writer = sign_offs.order_by("-signed_at", "-pk").annotate(author=author).values("author")[:1]
+    # The revision readers see: the one signed off last (the API gives its number).
+    revision = sign_offs.order_by("-signed_at", "-pk").values("revision__number")[:1]
     return {
         "first_published_on": Subquery(first),
         "label_changed_on": Subquery(label),
         "writer": Subquery(writer, output_field=CharField()),
+        "live_revision": Subquery(revision),
     }
 
 
@@ -266,7 +279,7 @@ def live_article(slug: str) -> Article | None:
         return None
     values = rows[0][: -len(_DATES)]
     article = Article.from_db("default", ARTICLE_FIELDS, values[: len(ARTICLE_FIELDS)])
-    article.first_published_on, article.label_changed_on, writer = rows[0][-len(_DATES) :]
+    article.first_published_on, article.label_changed_on, writer, article.live_revision = rows[0][-len(_DATES) :]
     article.writer = (writer or "").strip()
     if article.reviewer_id:
         reviewer = values[len(ARTICLE_FIELDS) :]

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import bulk, notifications
+from . import bulk, changefeed, notifications
 from .caching import tags as cache_tags
 from .caching.purge import purge
 from .content import FIELDS, LINK_MODELS, apply_content, changed_fields, live_content, snapshot, three_way
@@ -240,8 +240,9 @@ def publish(article, revision, *, reviewer, reviewed_on, signed_by=None, change_
     keep_old_address(article, last_address)
     keep_past_addresses(article)
     _clear_label_checks(article, signed_by, LabelCheck.Cleared.SIGNED_OFF)  # read again and signed off
-    purge(cache_tags.answer_change(article.pk, before, live_content(article)))
-    return SignOff.objects.create(
+    after = live_content(article)
+    purge(cache_tags.answer_change(article.pk, before, after))
+    signed = SignOff.objects.create(
         revision=revision,
         article=article,
         reviewer=reviewer,
@@ -250,6 +251,8 @@ def publish(article, revision, *, reviewer, reviewed_on, signed_by=None, change_
         change_note=change_note,
         **sign_off,
     )
+    changefeed.record([changefeed.change(article.pk, before, after, revision.number)])  # last: it takes a lock
+    return signed
 
 
 def keep_old_address(article: Article, old_slug: str | None):
@@ -664,6 +667,7 @@ def _take_down(article: Article, user, reason: str) -> Article:
         note=reason,
     )
     purge(cache_tags.answer_change(article.pk, before, None))
+    changefeed.record([changefeed.change(article.pk, before, None)])
     return article
 
 
@@ -834,13 +838,14 @@ def undo_batch(batch_id: int) -> Undone:
             f"{len(later)} answer{'s' if len(later) != 1 else ''}:\n{names}"
         )
     restored = removed = 0
-    purges, undone = set(), []
+    purges, undone, changes = set(), [], []
     for revision in revisions:
         article = revision.article
         before = live_content(article)
         if revision.number == 1:
             article.delete()
             purges |= cache_tags.answer_change(article.pk or revision.article_id, before, None)
+            changes.append(changefeed.change(revision.article_id, before, None))
             removed += 1
             continue
         previous = Revision.objects.select_related("sign_off").get(article=article, number=revision.number - 1)
@@ -865,9 +870,12 @@ def undo_batch(batch_id: int) -> Undone:
                 reviewed_on=signed.reviewed_on if keeps_sign_off else None,
             )
         )
-        purges |= cache_tags.answer_change(article.pk, before, live_content(article))
+        after = live_content(article)
+        purges |= cache_tags.answer_change(article.pk, before, after)
+        changes.append(changefeed.change(article.pk, before, after, undone[-1].number))
         restored += 1
     record_revisions(undone, source=Revision.Source.UNDO, note=f"Undid import batch {batch_id}")
+    changefeed.record(changes)
     subjects_restored, subjects_removed = _undo_subjects(batch)  # after the answers, which may name them
     purge(purges)
     batch.undone_at = timezone.now()

@@ -752,6 +752,36 @@ class SignOff(models.Model):
         return f"{self.reviewer} signed off revision {self.revision.number} on {self.reviewed_on}"
 
 
+class ContentChange(models.Model):
+    """One change to what readers see of an answer, in commit order: the API's changes feed (changefeed.py).
+
+    Its id is the feed's cursor. The answer is named by id, not by a foreign key: a feed keeps the
+    tombstone of an answer that was deleted (an undone import's).
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        UPDATED = "updated", "Updated"
+        ADDRESS_CHANGED = "address_changed", "Address changed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        RESTORED = "restored", "Restored"
+
+    id = models.BigAutoField(primary_key=True)
+    article_id = models.BigIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    slug = models.CharField(max_length=SLUG_MAX_LENGTH)
+    previous_slug = models.CharField(max_length=SLUG_MAX_LENGTH, blank=True)
+    revision = models.PositiveIntegerField(null=True, blank=True)  # the revision readers see after it
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["article_id", "-id"], name="change_article_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.slug}"
+
+
 class ArticleEvent(models.Model):
     """A step in an answer's review that is neither a saved revision nor a sign-off: who, when and why."""
 
@@ -1068,3 +1098,7 @@ SUBJECT_KINDS = {
 NAME_LISTS = ("other_names",)
 # The kind an answer's (or a subject's) list field names: "drugs" → the drug kind.
 KIND_OF_LIST = {kind.relation: kind for kind in SUBJECT_KINDS.values() if kind.relation}
+
+
+# Partners of the content API and their keys live in partners.py; they are this app's models too.
+from .partners import ApiKey, Partner  # noqa: E402, F401

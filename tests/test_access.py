@@ -6,6 +6,7 @@ CSRF token.
 """
 
 import re
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,9 @@ MODEL_ACCESS = {
     "articleredirect": (REFUSED,) * 5,
     "importbatch": (REFUSED,) * 5,
     "druglabel": (OPEN, REFUSED, OPEN, OPEN, REFUSED),  # view only: versions come from import_labels
+    "publisher": (REFUSED,) * 5,  # administrators only
+    "partner": (REFUSED,) * 5,  # partners of the content API and their keys: administrators only
+    "apikey": (REFUSED,) * 5,
     "user": (REFUSED,) * 5,
     "group": (REFUSED,) * 5,
 }
@@ -47,6 +51,7 @@ def site(editor, medical_reviewer, tmp_path):
     ArticleRedirect.objects.create(old_slug="an-old-address", article=Article.objects.live().first())
     ReaderReport.objects.create(article=Article.objects.live().first(), message="The dose seems wrong.")
     call_command("import_labels", str(Path(__file__).parent / "labels" / "besponsa-v11.xml"), verbosity=0)
+    call_command("create_api_key", "Example Pharmacy", stdout=StringIO())
     return {"live": Article.objects.live().first(), "draft": draft}
 
 

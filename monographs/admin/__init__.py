@@ -1,20 +1,23 @@
 """The Django admin: where pharmacists write, link and sign off answers."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.shortcuts import redirect
 
 from drugref.login_throttle import ThrottledAdminLoginForm
 
 from ..models import (
+    ApiKey,
     ArticleRedirect,
     Condition,
     Drug,
     DrugLabel,
     ImportBatch,
     Page,
+    Partner,
     Publisher,
     ReaderReport,
     Reviewer,
@@ -112,7 +115,71 @@ class PublisherAdmin(ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         return redirect("admin:monographs_publisher_change", Publisher.current().pk)
+
+
+class ApiKeyInline(admin.TabularInline):
+    """A partner's keys: issued with the action below (the key is shown once), revoked, never edited."""
+
+    model = ApiKey
+    extra = 0
+    fields = ["lookup", "name", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Partner)
+class PartnerAdmin(ModelAdmin):
+    """Partners of the content API (/api/v1/) and their keys."""
+
+    list_display = ["name", "contact", "terms_accepted_on", "active"]
+    search_fields = ["name", "contact"]
+    inlines = [ApiKeyInline]
+    actions = ["issue_key", "revoke_keys"]
+
+    @admin.action(description="Issue a new API key (shown once)")
+    def issue_key(self, request, queryset):
+        for partner in queryset:
+            _, secret = ApiKey.issue(partner)
+            self.message_user(
+                request,
+                f"New key for {partner} (copy it now; it is not shown again): {secret}",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Revoke every API key of the selected partners")
+    def revoke_keys(self, request, queryset):
+        for key in ApiKey.objects.filter(partner__in=queryset, revoked_at__isnull=True):
+            key.revoke()
+        self.message_user(request, "Their keys are revoked: requests with them now get 403.")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ModelAdmin):
+    list_display = ["__str__", "name", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    list_select_related = ["partner"]
+    search_fields = ["partner__name", "lookup", "name"]
+    fields = ["partner", "name", "lookup", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["partner", "lookup", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # issued from a partner's page, or with manage.py create_api_key
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, and kept for the record
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request, queryset):
+        for key in queryset:
+            key.revoke()
+        self.message_user(request, "Revoked: requests with these keys now get 403.")
 
 
 @admin.register(ImportBatch)

@@ -34,6 +34,7 @@ TAG_HEADER = "Surrogate-Key"
 # Worth compressing: text, bigger than a packet.
 COMPRESSIBLE_TYPES = ("text/", "application/xml", "application/rss+xml", "application/atom+xml", "application/json")
 MIN_COMPRESS_BYTES = 512
+API_PATH = "/api/"
 
 
 def public_page(view=None, *, answers=True):
@@ -234,6 +235,8 @@ def applies(request) -> bool:
         request.method in ("GET", "HEAD")
         # WhiteNoise serves static files; they never enter the page cache.
         and not request.path.startswith(settings.STATIC_URL)
+        # The content API checks a partner's key first, and keeps its bodies itself (api/responses.py).
+        and not request.path.startswith(API_PATH)
         # A signed-in editor sees fresh pages, never a copy, and never leaves one behind.
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "HTTP_AUTHORIZATION" not in request.META

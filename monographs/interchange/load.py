@@ -17,7 +17,7 @@ from typing import NamedTuple
 from django.db.models.functions import MD5, Lower
 from django.utils import timezone
 
-from .. import bulk, editorial
+from .. import bulk, changefeed, editorial
 from ..caching import tags as cache_tags
 from ..caching.purge import purge
 from ..content import CONTENT_FIELDS, FIELDS, LINK_MODELS, with_relations
@@ -84,6 +84,7 @@ class Loader:
         self.ids = {kind: {} for kind in SUBJECT_KINDS}  # kind -> key -> id
         self.answer_ids = {}  # slug -> id: every answer of the run, and the link targets outside it
         self.purges = set()  # cache tags of the pages the run changes
+        self.changes = []  # and the changes feed's entries for them
         self.existing = set()  # ids of those already in the database
         self.seen = 0
 
@@ -228,7 +229,7 @@ class Loader:
             for name in carried:
                 writes.replace(name, pk, carried[name], stale=False)
             writes.revise(pk, 1, NEW_CONTENT | values | carried, record)
-            writes.purge(pk, None, NEW_CONTENT | values | carried)
+            writes.purge(pk, None, NEW_CONTENT | values | carried, 1)
         return writes
 
     def _compare(self, writes):
@@ -252,7 +253,7 @@ class Loader:
                 if name in carried:
                     writes.replace(name, pk, carried[name], stale=True)
             writes.revise(pk, versions[pk], old | values | carried, record)
-            writes.purge(pk, old, old | values | carried)
+            writes.purge(pk, old, old | values | carried, versions[pk])
 
     def _refuse_drafts(self, changes):
         """Name every record that would change a live answer under its pending draft's editors."""
@@ -298,6 +299,7 @@ class Loader:
         """Write one batch's rows: answers, their subjects and links, then revisions and sign-offs."""
         self.seen += writes.seen
         self.purges |= writes.purges
+        self.changes += writes.changes
         self.result.created += writes.created
         self.result.updated |= writes.updated_fields
         if not (writes.new or writes.updated):
@@ -358,6 +360,7 @@ class Loader:
             batch.subjects = list(result.subjects.values())
             batch.save()
         result.batch = self.batch
+        changefeed.record(self.changes)  # last: it holds the feed's lock until the run commits
         purge(self.purges)
         return result
 
@@ -389,15 +392,15 @@ class _Writes:
     rows: dict[str, list[tuple]] = field(default_factory=lambda: {name: [] for name in THROUGH})  # rows added
     revisions: list[editorial.NewRevision] = field(default_factory=list)
     purges: set[str] = field(default_factory=set)
+    changes: list = field(default_factory=list)  # the changes feed's entries (changefeed.change)
 
-    def purge(self, pk, before, after):
-        """Note the cache tags an answer's change purges; `before`/`after` are rows with relations, or None."""
+    def purge(self, pk, before, after, revision):
+        """Note what an answer's change purges and tells the changes feed; `before`/`after` are rows, or None."""
         live = Article.State.PUBLISHED
-        self.purges |= cache_tags.answer_change(
-            pk,
-            before if before and before["state"] == live else None,
-            after if after["state"] == live else None,
-        )
+        before = before if before and before["state"] == live else None
+        after = after if after["state"] == live else None
+        self.purges |= cache_tags.answer_change(pk, before, after)
+        self.changes.append(changefeed.change(pk, before, after, revision))
 
     def create(self, pk, values, answer_html, now):
         made = {"answer_html": answer_html, "answer_text": Article.text_for(answer_html)}

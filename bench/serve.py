@@ -38,6 +38,7 @@ from bench.import_export import OUT, corpus_options, manage, recreate, write_cor
 
 ROOT = stack.ROOT
 ANSWER = "/medical-answers/how-does-besponsa-work-to-treat-acute-lymphoblastic-leukemia-all/"
+API_ANSWER = "/api/v1/answers/how-does-besponsa-work-to-treat-acute-lymphoblastic-leukemia-all/"
 REPORT = Path(__file__).resolve().parent / "wrk_report.lua"
 ADMIN_USER, ADMIN_PASSWORD = "bench-admin", "bench-admin-password-5a8e"
 
@@ -165,6 +166,8 @@ def prepare(options):
         "DJANGO_DEBUG": "false",
         # The benchmark talks plain HTTP on loopback: cookies must not be HTTPS-only.
         "DJANGO_SECURE_COOKIES": "false",
+        # One key makes every API request: its limit a minute is still counted, never reached.
+        "DRUGREF_API_REQUESTS_PER_MINUTE": "1000000000",
     }
     if options.rebuild or not database_ready(url, options.articles):
         load_database(url, options, env)
@@ -191,7 +194,14 @@ def prepare(options):
             "SELECT slug FROM monographs_article WHERE state = 'published' ORDER BY random() LIMIT 2000"
         )]  # fmt: skip
 
-    return env, cache_url, drugs, answers
+    key = manage_output("create_api_key", "bench partner", env=env).splitlines()[-1]
+    return env, cache_url, drugs, answers, key
+
+
+def manage_output(*args, env) -> str:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], env=env, capture_output=True, text=True, check=True
+    ).stdout
 
 
 def main():
@@ -202,7 +212,8 @@ def main():
     parser.add_argument("--rebuild", action="store_true", help="load the database again even if it is there")
     options = parser.parse_args()
 
-    env, cache_url, drugs, answers = prepare(options)
+    env, cache_url, drugs, answers, key = prepare(options)
+    api_key = f"Authorization: Api-Key {key}"
     ports = {name: stack.free_port() for name in ("warm", "cold", "local", "varnish", "nginx")}
     warm_env = env | {"CACHE_URL": cache_url}
     cold_env = env | {"DRUGREF_PAGE_CACHE": "false"}
@@ -248,6 +259,11 @@ def main():
         ):
             row(f"{name}, cold", cold + path)
             row(f"{name}, warm", warm + path)
+        # The content API: the same answer as JSON, the key checked and counted on every request.
+        row("API answer, cold (cache off)", cold + API_ANSWER, headers=[api_key])
+        row("API answer, warm (page cache in Redis)", warm + API_ANSWER, 0.7, headers=[api_key])
+        cold_api, cold_page = results["API answer, cold (cache off)"], results["answer page, cold (cache off)"]
+        print(f"{'':42}API answer cold / answer page cold: {cold_api['rps'] / cold_page['rps']:.2f} (target 1.00)")
         row("answer page through Varnish", front + ANSWER)
         if servers["nginx"]:
             row("nginx: static copy of the answer page", f"http://127.0.0.1:{ports['nginx']}{ANSWER}")
@@ -258,6 +274,10 @@ def main():
 
         print("\nsingle requests, one after another        p50 ms   p95 ms   target p95")
         opener = urllib.request.build_opener()
+        partner = urllib.request.build_opener()
+        partner.addheaders = [("Authorization", api_key.split(": ", 1)[1])]
+        with psycopg.connect(env["DATABASE_URL"]) as conn:
+            last = conn.execute("SELECT coalesce(max(id), 0) FROM monographs_contentchange").fetchone()[0]
         admin = admin_opener(cold)
         for name, timed, target in (
             (
@@ -274,6 +294,13 @@ def main():
                 f"suggestions as you type ({len(drugs)})",
                 lambda: timings(opener, [f"{cold}/search/suggest/?q={urllib.parse.quote(x[:4])}" for x in drugs]),
                 25,
+            ),
+            (
+                "API changes feed (100 pages of 100)",
+                lambda: timings(
+                    partner, [f"{cold}/api/v1/changes/?after={last * n // 100}&limit=100" for n in range(100)]
+                ),
+                20,
             ),
             (
                 "admin answer list (30 pages)",

@@ -1,4 +1,4 @@
-"""The README's commands, as written, on a fresh copy: Run, Import, Export, Backups and Deploy.
+"""The README's commands, as written, on a fresh copy: Run, Import, Export, Backups, the API key and Deploy.
 
 `make run` runs as it is written and must serve the Besponsa page. For Import,
 Export and Backups the copy is set up as `make run` sets it up (a `.env` of its
@@ -27,7 +27,7 @@ from bench import stack
 from .test_production import clean_environment
 
 PROJECT = Path(__file__).resolve().parent.parent
-SECTIONS = ["## Import and export answers", "### Backups"]
+SECTIONS = ["## Import and export answers", "### Backups", "## API for partners"]
 BESPONSA = "how-does-besponsa-work-to-treat-acute-lymphoblastic-leukemia-all"
 POSTGRESQL_ONLY = re.compile(r"\b(pg_dump|pg_restore|createdb)\b")
 SQLITE_ONLY = re.compile(r"sqlite")

@@ -6,17 +6,39 @@ and costs nothing per request. The key's first characters (its prefix) find
 its row; the hash is compared in constant time.
 """
 
+import contextlib
 import hashlib
 import hmac
 import secrets
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from .text import validate_single_line
 
 KEY_PREFIX = "drk_"  # says what the string is, wherever a partner pastes it
 _LOOKUP_CHARS = 8
+# Where api/auth.py keeps a key's record (validity, revocation, the partner's state) in the shared cache.
+RECORD_PREFIX = "api:key:"
+
+
+def forget(lookups) -> None:
+    """Drop keys' records from the shared cache after a change: the next request reads the database."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    names = [RECORD_PREFIX + lookup for lookup in lookups]
+    if not names:
+        return
+    cache = caches[settings.DRUGREF_API_RATE_CACHE_ALIAS]
+
+    def delete():
+        # A cache that is down keeps no record to forget; one kept from before it failed ends within a minute.
+        with contextlib.suppress(Exception):
+            cache.delete_many(names)
+
+    delete()
+    transaction.on_commit(delete)  # again once committed: a request meanwhile may have read the record before
 
 
 class Partner(models.Model):
@@ -35,6 +57,10 @@ class Partner(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        forget(self.keys.values_list("lookup", flat=True))  # active or not: every key's record changes
 
 
 def _digest(secret: str) -> str:
@@ -56,6 +82,10 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return f"{KEY_PREFIX}{self.lookup}… ({self.partner})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        forget([self.lookup])
 
     @classmethod
     def issue(cls, partner: Partner, name: str = "") -> tuple["ApiKey", str]:

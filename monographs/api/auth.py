@@ -6,6 +6,7 @@ request in a minute also records when it was last used, so a busy key writes
 to the database once a minute, not once a request.
 """
 
+import contextlib
 import logging
 import time
 
@@ -14,7 +15,7 @@ from django.core.cache import caches
 from django.utils import timezone
 from ninja.security import APIKeyHeader
 
-from ..partners import ApiKey
+from ..partners import RECORD_PREFIX, ApiKey
 from ..prepared import Prepared
 from .errors import ApiError
 
@@ -38,15 +39,38 @@ class KeyAuth(APIKeyHeader):
             raise ApiError(401, "unauthorized", f"Send your key as “Authorization: {SCHEME} <key>”.", _UNAUTHORIZED)
         scheme, _, presented = value.partition(" ")
         parts = ApiKey.split(presented.strip()) if scheme == SCHEME else None
-        rows = KEY.rows(lookup=parts[0]) if parts else []
-        if not rows or not ApiKey(hashed=rows[0][1]).matches(parts[1]):
+        record = _record(parts[0]) if parts else None
+        if record is None or not ApiKey(hashed=record[1]).matches(parts[1]):
             raise ApiError(401, "unauthorized", "That key is not valid.", _UNAUTHORIZED)
-        pk, _, revoked_at, partner_active = rows[0]
+        pk, _, revoked_at, partner_active = record
         if revoked_at is not None or not partner_active:
             raise ApiError(403, "key_revoked", "That key has been revoked.")
         _limit(pk)
         request.api_key_id = pk
         return pk
+
+
+def _record(lookup: str):
+    """Return (id, hash, revoked at, partner active) of the key with `lookup`, or None.
+
+    Kept a minute in the shared cache, which a key's or partner's save clears (partners.forget): a revoked
+    key is refused on every app server at its next request. The database answers when the cache cannot.
+    """
+    cache = caches[settings.DRUGREF_API_RATE_CACHE_ALIAS]
+    name = RECORD_PREFIX + lookup
+    try:
+        record = cache.get(name)
+    except Exception:
+        record = cache = None
+    if record is None:
+        rows = KEY.rows(lookup=lookup)
+        if not rows:
+            return None  # unknown keys are not remembered: guessing cannot fill the cache
+        record = tuple(rows[0])
+        if cache is not None:
+            with contextlib.suppress(Exception):  # kept next time, then
+                cache.set(name, record, timeout=60)
+    return record
 
 
 # Read on every request, so compiled to SQL once (prepared.py): whether a key is valid, revoked, its partner active.

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "drugref.request_checks.RejectNulMiddleware",
     # A cached page is served without sessions or authentication.
     "monographs.caching.pages.PageCacheMiddleware",
+    # Likewise a partner's kept answer from the content API, once its key is checked.
+    "monographs.api.responses.KeptAnswerMiddleware",
     # Below the page cache (a cached page reads no database): an anonymous reader's page from a replica.
     "drugref.replicas.ReplicaMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -6,7 +6,6 @@ and costs nothing per request. The key's first characters (its prefix) find
 its row; the hash is compared in constant time.
 """
 
-import contextlib
 import hashlib
 import hmac
 import secrets
@@ -18,27 +17,21 @@ from .text import validate_single_line
 
 KEY_PREFIX = "drk_"  # says what the string is, wherever a partner pastes it
 _LOOKUP_CHARS = 8
-# Where api/auth.py keeps a key's record (validity, revocation, the partner's state) in the shared cache.
-RECORD_PREFIX = "api:key:"
 
 
 def forget(lookups) -> None:
-    """Drop keys' records from the shared cache after a change: the next request reads the database."""
-    from django.conf import settings
-    from django.core.cache import caches
+    """After a change to keys (or their partner), make every app server read them again (api/auth.py).
 
-    names = [RECORD_PREFIX + lookup for lookup in lookups]
-    if not names:
+    It moves the page cache's purge generation on, now and again once committed (a request meanwhile may
+    have read the record from before); a cache that is down loses this, and records are read again within
+    a minute anyway.
+    """
+    from .caching import store
+
+    if not lookups:
         return
-    cache = caches[settings.DRUGREF_API_RATE_CACHE_ALIAS]
-
-    def delete():
-        # A cache that is down keeps no record to forget; one kept from before it failed ends within a minute.
-        with contextlib.suppress(Exception):
-            cache.delete_many(names)
-
-    delete()
-    transaction.on_commit(delete)  # again once committed: a request meanwhile may have read the record before
+    store.purge({"api-keys"})
+    transaction.on_commit(lambda: store.purge({"api-keys"}))
 
 
 class Partner(models.Model):
@@ -60,7 +53,7 @@ class Partner(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        forget(self.keys.values_list("lookup", flat=True))  # active or not: every key's record changes
+        forget(list(self.keys.values_list("lookup", flat=True)))  # active or not: every key's record changes
 
 
 def _digest(secret: str) -> str:

@@ -5,7 +5,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from monographs import editorial
 from monographs.models import Article, ContentChange
@@ -187,14 +189,16 @@ def test_an_answer_has_an_etag_and_last_modified_and_answers_304(partner, demo):
 
 
 def test_a_cached_answer_is_purged_by_its_change_and_never_served_without_a_key(
-    partner, settings, editor, medical_reviewer, make_article, django_assert_num_queries
+    partner, settings, editor, medical_reviewer, make_article
 ):
     settings.DRUGREF_PAGE_CACHE = True
     article = make_article(question="Cached?", answer="Before.")
     url = f"answers/{article.slug}/"
     assert get(partner, url).json()["answer_text"] == "Before."
-    with django_assert_num_queries(0):  # the key's record and the body both come from the shared cache
+    with CaptureQueriesContext(connection) as queries:  # the key's record and the body: no database
         assert get(partner, url).json()["answer_text"] == "Before."
+    # but when a new minute starts between the two requests: the key's last use, recorded once a minute
+    assert [q["sql"] for q in queries if "last_used_at" not in q["sql"]] == []
     assert get(Client(), url).status_code == 401  # a cached body needs a key too
 
     draft = editorial.start_draft(article)
@@ -205,6 +209,8 @@ def test_a_cached_answer_is_purged_by_its_change_and_never_served_without_a_key(
     editorial.sign_off(article, user=medical_reviewer, revision_number=revision.number)
     body = get(partner, url).json()
     assert (body["answer_text"], body["revision"]) == ("After.", revision.number)
+    ApiKey.objects.get().revoke()  # a kept body, a key remembered: refused at its next request all the same
+    assert get(partner, url).status_code == 403
 
 
 # Errors are data

@@ -6,7 +6,6 @@ request in a minute also records when it was last used, so a busy key writes
 to the database once a minute, not once a request.
 """
 
-import contextlib
 import logging
 import time
 
@@ -15,7 +14,8 @@ from django.core.cache import caches
 from django.utils import timezone
 from ninja.security import APIKeyHeader
 
-from ..partners import RECORD_PREFIX, ApiKey
+from ..caching import store
+from ..partners import ApiKey
 from ..prepared import Prepared
 from .errors import ApiError
 
@@ -31,6 +31,8 @@ class KeyAuth(APIKeyHeader):
     openapi_description = f"A partner's key, sent as `Authorization: {SCHEME} <key>`."
 
     def __call__(self, request):
+        if getattr(request, "api_key_id", None) is not None:
+            return request.api_key_id  # checked and counted already (responses.KeptAnswerMiddleware)
         # Ninja reads the header itself; the whole value is read here, to say what is wrong with it.
         return self.authenticate(request, request.headers.get("Authorization"))
 
@@ -39,7 +41,8 @@ class KeyAuth(APIKeyHeader):
             raise ApiError(401, "unauthorized", f"Send your key as “Authorization: {SCHEME} <key>”.", _UNAUTHORIZED)
         scheme, _, presented = value.partition(" ")
         parts = ApiKey.split(presented.strip()) if scheme == SCHEME else None
-        record = _record(parts[0]) if parts else None
+        request.page_cache_generation = store.generation() if settings.DRUGREF_PAGE_CACHE else None
+        record = _record(parts[0], request.page_cache_generation) if parts else None
         if record is None or not ApiKey(hashed=record[1]).matches(parts[1]):
             raise ApiError(401, "unauthorized", "That key is not valid.", _UNAUTHORIZED)
         pk, _, revoked_at, partner_active = record
@@ -50,27 +53,29 @@ class KeyAuth(APIKeyHeader):
         return pk
 
 
-def _record(lookup: str):
+def _record(lookup: str, generation):
     """Return (id, hash, revoked at, partner active) of the key with `lookup`, or None.
 
-    Kept a minute in the shared cache, which a key's or partner's save clears (partners.forget): a revoked
-    key is refused on every app server at its next request. The database answers when the cache cannot.
+    Each process remembers the records it read while the page cache's purge generation stays the same (the
+    generation it reads for the kept body anyway), and a minute at most; any save of a key or its partner
+    moves the generation on (partners.forget), so a revoked key is refused on every app server at once.
     """
-    cache = caches[settings.DRUGREF_API_RATE_CACHE_ALIAS]
-    name = RECORD_PREFIX + lookup
-    try:
-        record = cache.get(name)
-    except Exception:
-        record = cache = None
-    if record is None:
-        rows = KEY.rows(lookup=lookup)
-        if not rows:
-            return None  # unknown keys are not remembered: guessing cannot fill the cache
-        record = tuple(rows[0])
-        if cache is not None:
-            with contextlib.suppress(Exception):  # kept next time, then
-                cache.set(name, record, timeout=60)
+    now = time.monotonic()
+    known = _known.get(lookup)
+    if generation is not None and known and known[0] == generation and now - known[1] < 60:
+        return known[2]
+    rows = KEY.rows(lookup=lookup)
+    if not rows:
+        return None  # unknown keys are not remembered: guessing cannot fill the memory
+    if len(_known) > 1000:
+        _known.clear()
+    record = tuple(rows[0])
+    if generation is not None:
+        _known[lookup] = (generation, now, record)
     return record
+
+
+_known = {}  # lookup -> (purge generation, when read, record): this process's
 
 
 # Read on every request, so compiled to SQL once (prepared.py): whether a key is valid, revoked, its partner active.

@@ -6,6 +6,8 @@ looked up only after the key was checked (auth runs first), and it is the same
 for every key: nothing in it depends on who asks.
 """
 
+import re
+
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils.cache import patch_vary_headers
@@ -13,6 +15,8 @@ from django.utils.http import http_date
 
 from ..caching import store
 from ..caching.pages import Entry, cache_key, choose_encoding
+from .auth import KeyAuth
+from .errors import ApiError, error_response
 
 
 def _key(request) -> str:
@@ -24,7 +28,7 @@ def cached(request):
     """Return the stored response for `request` (304 if the partner has it), or None."""
     if not settings.DRUGREF_PAGE_CACHE:
         return None
-    entry = store.get(_key(request))
+    entry = store.get(_key(request), getattr(request, "page_cache_generation", None))
     if entry is None or entry.expired():
         return None
     return entry.respond(request)
@@ -51,3 +55,28 @@ def respond(request, payload: dict, *, tags=None, seen_generation=None, updated_
     entry = Entry(response)
     store.put(_key(request), entry, tags, seen_generation, entry.seconds_left(settings.DRUGREF_PAGE_CACHE_SECONDS))
     return entry.respond(request)
+
+
+# An answer's address in the API: GETs of it may be answered from the page cache before the rest of the stack.
+_ANSWER = re.compile(r"^/api/v1/answers/[^/]+/$")
+
+
+class KeptAnswerMiddleware:
+    """Answer a partner's GET of a kept answer early, as PageCacheMiddleware answers a reader's page.
+
+    The key is checked and counted first (auth.KeyAuth, the same check the API runs); then the kept body,
+    if any, is served with no session, view or query. Anything else goes on to the API as usual.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD") and settings.DRUGREF_PAGE_CACHE and _ANSWER.match(request.path):
+            try:
+                KeyAuth()(request)
+            except ApiError as error:
+                return error_response(error.status, error.code, error.message, error.headers)
+            if (hit := cached(request)) is not None:
+                return hit
+        return self.get_response(request)

@@ -97,12 +97,16 @@ _recent = _Recent()
 
 
 @_guarded(default=None)
-def get(key: str):
-    """Return the entry stored under `key` if all its tags are still at the versions it was stored with."""
+def get(key: str, generation=None):
+    """Return the entry stored under `key` if all its tags are still at the versions it was stored with.
+
+    `generation`, if the caller has just read it (`generation()`), saves reading it again.
+    """
     cache = _cache()
     shared = not isinstance(cache, LocMemCache)
     # The generation is read before the tags' versions: a purge changes it before them.
-    generation = _generation(cache) if shared else None
+    if shared and generation is None:
+        generation = _generation(cache)
     if shared and (entry := _recent.get(key, generation)) is not None:
         return entry
     entry = cache.get(ENTRY_PREFIX + key)

@@ -16,6 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command, get_commands
 
 from monographs.models import Article, Drug, DrugLabel, ImportBatch, PendingPurge
+from monographs.partners import ApiKey, Partner
 
 from .test_production import clean_environment
 
@@ -26,6 +27,11 @@ CASES = [
     ("add_staff", ["--role", "boss", "x@example.org"], "--role"),
     ("add_staff", ["--role", "editor"], "email"),
     ("carry_out_schedules", ["now"], "unrecognized arguments: now"),
+    ("create_api_key", [], "PARTNER"),
+    ("create_api_key", ["   "], "PARTNER"),
+    ("create_api_key", ["Example\nPharmacy"], "PARTNER"),
+    ("create_api_key", ["x" * 300], "PARTNER"),
+    ("create_api_key", ["Example Pharmacy", "--contact", "a\u202eb"], "--contact"),
     ("deliver_purges", ["--wait", "-1"], "--wait"),
     ("deliver_purges", ["--wait", "soon"], "--wait"),
     ("export_articles", ["--updated-since", "2024-13-45"], "--updated-since"),
@@ -56,6 +62,8 @@ def _state():
         ImportBatch.objects.count(),
         PendingPurge.objects.count(),
         DrugLabel.objects.count(),
+        Partner.objects.count(),
+        ApiKey.objects.count(),
     )
 
 

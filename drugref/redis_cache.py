@@ -6,7 +6,8 @@ page-cache hit. Clients are safe to share: they take connections from the pool.
 
 `get_from_primary` is the page cache's one read per hit: from the server that
 is written to (a replica may lag behind a purge), on a connection the thread
-keeps, without taking one from the pool and giving it back.
+keeps, without taking one from the pool and giving it back. The API's key check
+counts the request in the same round trip (`count_and_get_from_primary`).
 """
 
 import threading
@@ -28,24 +29,38 @@ class ReusedClients(RedisCacheClient):
         return client
 
     def get_from_primary(self, key, default):
+        (value,) = self.on_primary(("GET", key))
+        return default if value is None else self._serializer.loads(value)
+
+    def count(self, counter, timeout, *also):
+        """Add one to `counter`, with the commands `also` in the same round trip; return (count, their replies).
+
+        A counter's first count starts its `timeout` (a second round trip, once per counter).
+        """
+        count, *replies = self.on_primary(("INCR", counter), *also)
+        if count == 1:
+            self.on_primary(("EXPIRE", counter, timeout))
+        return count, replies
+
+    def on_primary(self, *commands):
+        """Send `commands` together and return their replies, on this thread's own connection to the primary."""
         local = self._local.__dict__
         connection = local.get("connection")
         if connection is None:
             pool = self._get_connection_pool(write=True)
             connection = local["connection"] = pool.connection_class(**pool.connection_kwargs)
         try:
-            value = _get(connection, key)
+            return _send(connection, commands)
         except self._lib.ConnectionError:
             # Dropped since the last request (Redis restarted, or closed an idle connection): once more, afresh.
             connection.disconnect()
-            value = _get(connection, key)
-        return default if value is None else self._serializer.loads(value)
+            return _send(connection, commands)
 
 
-def _get(connection, key):
+def _send(connection, commands):
     try:
-        connection.send_command("GET", key)
-        return connection.read_response()
+        connection.send_packed_command(connection.pack_commands(commands))
+        return [connection.read_response() for _ in commands]
     except BaseException:
         connection.disconnect()  # never leave a reply unread on it
         raise
@@ -59,3 +74,17 @@ class Cache(RedisCache):
     def get_from_primary(self, key, default=None, version=None):
         """`get`, read from the server written to, on this thread's own connection."""
         return self._cache.get_from_primary(self.make_and_validate_key(key, version=version), default)
+
+    def count(self, counter, timeout):
+        """Add one to `counter` (kept `timeout` seconds from its first count); return it. One round trip."""
+        return self._cache.count(self.make_and_validate_key(counter), timeout)[0]
+
+    def count_and_get_from_primary(self, counter, key, timeout):
+        """`count(counter)` and `get_from_primary(key)` in one round trip; return (count, value or None).
+
+        The API's key check counts a request and reads the page cache's purge generation this way.
+        """
+        count, (value,) = self._cache.count(
+            self.make_and_validate_key(counter), timeout, ("GET", self.make_and_validate_key(key))
+        )
+        return count, None if value is None else self._cache._serializer.loads(value)

@@ -56,6 +56,11 @@ class Partner(models.Model):
         forget(list(self.keys.values_list("lookup", flat=True)))  # active or not: every key's record changes
 
 
+def hash_matches(hashed: str, secret: str) -> bool:
+    """Whether `secret` is the key whose stored hash is `hashed` (compared in constant time)."""
+    return hmac.compare_digest(hashed, _digest(secret))
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -100,7 +105,7 @@ class ApiKey(models.Model):
         return rest[:_LOOKUP_CHARS], rest[_LOOKUP_CHARS:]
 
     def matches(self, secret: str) -> bool:
-        return hmac.compare_digest(self.hashed, _digest(secret))
+        return hash_matches(self.hashed, secret)
 
     @property
     def revoked(self) -> bool:

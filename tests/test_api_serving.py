@@ -1,7 +1,8 @@
 """The content API on real servers: two gunicorn app servers on one PostgreSQL and one Redis.
 
-A key's limit a minute is one count across both; a change signed off in this
-process reaches the API bodies both servers keep. Needs what test_serving.py
+A key's limit a minute is one count across both; a revoked key is refused by
+both at once, though both remember it; a change signed off in this process
+reaches the API bodies both servers keep. Needs what test_serving.py
 needs (CI sets SERVING_TESTS=required).
 """
 
@@ -51,6 +52,19 @@ def test_a_keys_limit_is_counted_across_app_servers(app_servers):
     assert json.loads(body)["error"]["code"] == "rate_limited"
     _, other = ApiKey.issue(Partner.objects.create(name="Quiet partner"))
     assert http_get(app_servers[1] + "/api/v1/changes/", Authorization=f"Api-Key {other}")[0] == 200
+
+
+def test_a_key_both_servers_remember_is_refused_by_both_once_revoked(app_servers):
+    issued, key = ApiKey.issue(Partner.objects.create(name="Former partner"))
+    headers = {"Authorization": f"Api-Key {key}"}
+    for base in app_servers * 2:  # the second round is answered from each server's memory of the key
+        assert http_get(base + ANSWER, **headers)[0] == 200
+    issued.revoke()
+    for base in app_servers:
+        status, _, body = http_get(base + ANSWER, **headers)
+        assert status == 403 and json.loads(body)["error"]["code"] == "key_revoked"
+    issued.refresh_from_db()
+    assert issued.last_used_at is not None  # its minute's first request was recorded
 
 
 def test_both_servers_drop_their_kept_answer_when_it_is_withdrawn(app_servers):

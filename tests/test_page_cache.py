@@ -385,6 +385,24 @@ def test_a_hit_reads_the_generation_from_the_primary_on_a_connection_the_thread_
     assert cache.get_from_primary("generation-test") == "g1"
 
 
+def test_a_count_and_a_read_share_one_round_trip_and_a_count_expires():
+    import redis
+
+    from drugref.redis_cache import Cache
+
+    cache = Cache("redis://127.0.0.1:6379/13", {})
+    try:
+        cache.delete_many(["count-test", "count-read-test"])
+    except redis.RedisError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    cache.set("count-read-test", "g1")
+    assert cache.count_and_get_from_primary("count-test", "count-read-test", 120) == (1, "g1")
+    assert cache.count_and_get_from_primary("count-test", "no-such-key", 120) == (2, None)
+    assert cache.count("count-test", 120) == 3 == cache.get("count-test")
+    raw = redis.Redis.from_url("redis://127.0.0.1:6379/13")
+    assert 0 < raw.ttl(cache.make_and_validate_key("count-test")) <= 120  # set by the first count, kept since
+
+
 def test_a_hit_while_redis_is_down_is_a_miss():
     import redis
 

@@ -15,13 +15,14 @@ from django.utils import timezone
 from ninja.security import APIKeyHeader
 
 from ..caching import store
-from ..partners import ApiKey
+from ..partners import ApiKey, hash_matches
 from ..prepared import Prepared
 from .errors import ApiError
 
 log = logging.getLogger(__name__)
 SCHEME = "Api-Key"
 _UNAUTHORIZED = {"WWW-Authenticate": SCHEME}
+COUNTED_SECONDS = 120  # a minute's count is kept into the next, then dropped
 
 
 class KeyAuth(APIKeyHeader):
@@ -41,37 +42,46 @@ class KeyAuth(APIKeyHeader):
             raise ApiError(401, "unauthorized", f"Send your key as “Authorization: {SCHEME} <key>”.", _UNAUTHORIZED)
         scheme, _, presented = value.partition(" ")
         parts = ApiKey.split(presented.strip()) if scheme == SCHEME else None
-        request.page_cache_generation = store.generation() if settings.DRUGREF_PAGE_CACHE else None
-        record = _record(parts[0], request.page_cache_generation) if parts else None
-        if record is None or not ApiKey(hashed=record[1]).matches(parts[1]):
+        record, count, request.page_cache_generation = _check(*parts) if parts else (None, None, None)
+        if record is None:
             raise ApiError(401, "unauthorized", "That key is not valid.", _UNAUTHORIZED)
         pk, _, revoked_at, partner_active = record
         if revoked_at is not None or not partner_active:
             raise ApiError(403, "key_revoked", "That key has been revoked.")
-        _limit(pk)
+        _limit(pk, count)
         request.api_key_id = pk
         return pk
 
 
-def _record(lookup: str, generation):
-    """Return (id, hash, revoked at, partner active) of the key with `lookup`, or None.
+def _check(lookup: str, secret: str):
+    """Return the key's record (id, hash, revoked at, partner active) or None, its count this minute, and
+    the page cache's purge generation (None without a page cache).
 
-    Each process remembers the records it read while the page cache's purge generation stays the same (the
-    generation it reads for the kept body anyway), and a minute at most; any save of a key or its partner
-    moves the generation on (partners.forget), so a revoked key is refused on every app server at once.
+    Each process remembers the records it read while the purge generation stays the same, and a minute at
+    most; any save of a key or its partner moves the generation on (partners.forget), so a revoked key is
+    refused on every app server at once. A key this process knows is counted in the same round trip that
+    reads the generation; any other is counted only once its secret matched.
     """
-    now = time.monotonic()
     known = _known.get(lookup)
-    if generation is not None and known and known[0] == generation and now - known[1] < 60:
-        return known[2]
+    if known is not None and hash_matches(known[2][1], secret):
+        count, generation = _count_and_generation(known[2][0])
+        fresh = generation is not None and known[0] == generation and time.monotonic() - known[1] < 60
+        return known[2] if fresh else _read(lookup, secret, generation), count, generation
+    generation = store.generation() if settings.DRUGREF_PAGE_CACHE else None
+    record = _read(lookup, secret, generation)
+    return record, record and _count(record[0]), generation
+
+
+def _read(lookup: str, secret: str, generation):
+    """The key's record from the database if `secret` is its secret, remembered at `generation`; else None."""
     rows = KEY.rows(lookup=lookup)
-    if not rows:
+    if not rows or not hash_matches(rows[0][1], secret):
         return None  # unknown keys are not remembered: guessing cannot fill the memory
     if len(_known) > 1000:
         _known.clear()
     record = tuple(rows[0])
     if generation is not None:
-        _known[lookup] = (generation, now, record)
+        _known[lookup] = (generation, time.monotonic(), record)
     return record
 
 
@@ -85,21 +95,13 @@ KEY = Prepared(
 )
 
 
-def _limit(key_id: int):
-    """Count the request against the key's minute; refuse it (429) beyond the limit."""
-    now = time.time()
-    minute = int(now // 60)
-    counter = f"api:rate:{key_id}:{minute}"
-    cache = caches[settings.DRUGREF_API_RATE_CACHE_ALIAS]
-    try:
-        count = _count(cache, counter)
-    except Exception as failure:  # the cache is down: serve, unlimited, rather than fail every partner
-        log.error("API rate limit not counted (cache unavailable): %r", failure)
-        return
+def _limit(key_id: int, count):
+    """Refuse the request (429) if its `count` is beyond the key's limit; None (not counted) is let through."""
     if count == 1:
         ApiKey.objects.filter(pk=key_id).update(last_used_at=timezone.now())
-    if count > settings.DRUGREF_API_REQUESTS_PER_MINUTE:
-        wait = max(1, int((minute + 1) * 60 - now + 0.999))
+    if count is not None and count > settings.DRUGREF_API_REQUESTS_PER_MINUTE:
+        now = time.time()
+        wait = max(1, int((now // 60 + 1) * 60 - now + 0.999))
         raise ApiError(
             429,
             "rate_limited",
@@ -108,16 +110,36 @@ def _limit(key_id: int):
         )
 
 
-def _count(cache, counter: str) -> int:
-    """Add one to `counter`, kept two minutes; return it. On Redis one INCR (Django's `incr` asks twice)."""
-    backend = getattr(cache, "_cache", None)
-    if hasattr(backend, "get_client"):
-        client, key = backend.get_client(write=True), cache.make_and_validate_key(counter)
-        count = client.incr(key)
-        if count == 1:
-            client.expire(key, 120)
-        return count
+def _counter(key_id: int) -> str:
+    return f"api:rate:{key_id}:{int(time.time() // 60)}"
+
+
+def _count_and_generation(key_id: int):
+    """Count a request of a key this process knows, and read the purge generation: in one round trip where
+    the page cache is drugref's Redis and the counts are kept there too."""
+    cache = caches[settings.DRUGREF_API_RATE_CACHE_ALIAS]
+    together = settings.DRUGREF_API_RATE_CACHE_ALIAS == settings.DRUGREF_PAGE_CACHE_ALIAS
+    if not (settings.DRUGREF_PAGE_CACHE and together and hasattr(cache, "count_and_get_from_primary")):
+        return _count(key_id), store.generation() if settings.DRUGREF_PAGE_CACHE else None
     try:
-        return cache.incr(counter)
-    except ValueError:
-        return 1 if cache.add(counter, 1, timeout=120) else cache.incr(counter)
+        count, generation = cache.count_and_get_from_primary(_counter(key_id), store.GENERATION, COUNTED_SECONDS)
+    except Exception as failure:  # the cache is down: the key is read again, and served unlimited
+        log.error("API rate limit not counted (cache unavailable): %r", failure)
+        return None, None
+    return count, generation if generation is not None else store.generation()  # evicted: store makes one
+
+
+def _count(key_id: int):
+    """Add one to the key's count this minute and return it; None if the cache is down (served unlimited)."""
+    cache = caches[settings.DRUGREF_API_RATE_CACHE_ALIAS]
+    counter = _counter(key_id)
+    try:
+        if hasattr(cache, "count"):  # drugref's Redis: one INCR (Django's incr asks twice)
+            return cache.count(counter, COUNTED_SECONDS)
+        try:
+            return cache.incr(counter)
+        except ValueError:
+            return 1 if cache.add(counter, 1, timeout=COUNTED_SECONDS) else cache.incr(counter)
+    except Exception as failure:
+        log.error("API rate limit not counted (cache unavailable): %r", failure)
+        return None

@@ -59,6 +59,7 @@ def respond(request, payload: dict, *, tags=None, seen_generation=None, updated_
 
 # An answer's address in the API: GETs of it may be answered from the page cache before the rest of the stack.
 _ANSWER = re.compile(r"^/api/v1/answers/[^/]+/$")
+_check_key = KeyAuth()  # made once: ninja's security classes inspect themselves when made
 
 
 class KeptAnswerMiddleware:
@@ -74,7 +75,7 @@ class KeptAnswerMiddleware:
     def __call__(self, request):
         if request.method in ("GET", "HEAD") and settings.DRUGREF_PAGE_CACHE and _ANSWER.match(request.path):
             try:
-                KeyAuth()(request)
+                _check_key(request)
             except ApiError as error:
                 return error_response(error.status, error.code, error.message, error.headers)
             if (hit := cached(request)) is not None:

@@ -116,17 +116,11 @@ def _counter(key_id: int) -> str:
 
 def _count_and_generation(key_id: int):
     """Count a request of a key this process knows, and read the purge generation: in one round trip where
-    the page cache is drugref's Redis and the counts are kept there too."""
-    cache = caches[settings.DRUGREF_API_RATE_CACHE_ALIAS]
-    together = settings.DRUGREF_API_RATE_CACHE_ALIAS == settings.DRUGREF_PAGE_CACHE_ALIAS
-    if not (settings.DRUGREF_PAGE_CACHE and together and hasattr(cache, "count_and_get_from_primary")):
-        return _count(key_id), store.generation() if settings.DRUGREF_PAGE_CACHE else None
-    try:
-        count, generation = cache.count_and_get_from_primary(_counter(key_id), store.GENERATION, COUNTED_SECONDS)
-    except Exception as failure:  # the cache is down: the key is read again, and served unlimited
-        log.error("API rate limit not counted (cache unavailable): %r", failure)
-        return None, None
-    return count, generation if generation is not None else store.generation()  # evicted: store makes one
+    the counts are kept in the page cache's Redis (store.generation_counting)."""
+    shared = settings.DRUGREF_PAGE_CACHE and settings.DRUGREF_API_RATE_CACHE_ALIAS == settings.DRUGREF_PAGE_CACHE_ALIAS
+    if shared and (both := store.generation_counting(_counter(key_id), COUNTED_SECONDS)) is not None:
+        return both
+    return _count(key_id), store.generation() if settings.DRUGREF_PAGE_CACHE else None
 
 
 def _count(key_id: int):

@@ -130,6 +130,17 @@ def _generation(cache):
 
 
 @_guarded(default=None)
+def generation_counting(counter: str, timeout: int):
+    """Return (count, generation): `counter` added one to (kept `timeout` seconds) and the purge generation,
+    in one round trip; None where the cache cannot do both at once (only drugref's Redis can) or is down."""
+    cache = _cache()
+    if not hasattr(cache, "count_and_get_from_primary"):
+        return None
+    count, generation = cache.count_and_get_from_primary(counter, GENERATION, timeout)
+    return count, generation if generation is not None else _generation(cache)
+
+
+@_guarded(default=None)
 def generation():
     """Return the purge generation; read before rendering, so `put` can tell whether a purge ran meanwhile."""
     return _generation(_cache())
